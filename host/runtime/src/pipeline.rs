@@ -1,1 +1,474 @@
+//! The in-process pipeline: parse → classify → extract → fraud rules → decision →
+//! report, for one tenant's stream of documents.
+//!
+//! [`Pipeline::process_batch`] runs parse/classify/extract on several threads (they
+//! depend only on the document) and the fraud stage strictly in input order, since a
+//! later document is checked against the earlier ones.
+use crate::bindings::history::{PastInvoice, VendorQuery};
+use crate::bindings::types::*;
+use crate::convert;
+use crate::engine::{CallError, Runtime};
+use crate::history::{History, MemoryHistory};
+use crate::host::Capabilities;
+use crate::limits::Limits;
+use crate::registry::Plugin;
+use papyr_domain::model::{FindingOut, ProcessOutput, Severity as Sev};
+use papyr_domain::{Decision, DecisionPolicy};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 
+/// The components that run each stage.
+#[derive(Clone)]
+pub struct StagePlugins {
+    pub parse: Arc<Plugin>,
+    pub classify: Arc<Plugin>,
+    pub extract: Arc<Plugin>,
+    /// Every active fraud-rule component; each runs even if another fails.
+    pub fraud: Vec<Arc<Plugin>>,
+    pub report: Arc<Plugin>,
+}
+
+/// Per-stage limits and whether to render reports.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    pub parse_limits: Limits,
+    pub stage_limits: Limits,
+    pub rule_limits: Limits,
+    pub render_report: bool,
+    /// Threads for the parse/classify/extract half of a batch.
+    pub workers: usize,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            parse_limits: Limits::parse(),
+            stage_limits: Limits::stage(),
+            rule_limits: Limits::rule(),
+            render_report: false,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// One tenant's settings and history for a run.
+pub struct TenantContext {
+    pub name: String,
+    pub history: Arc<MemoryHistory>,
+    /// Plugin name → its configuration, sorted by key.
+    pub plugin_config: BTreeMap<String, Vec<(String, String)>>,
+    pub today: Date,
+    /// The instant plugins see as "now" (seconds since the epoch).
+    pub clock_unix_secs: u64,
+    pub policy: DecisionPolicy,
+}
+
+impl TenantContext {
+    fn caps(&self, plugin: &Plugin) -> Capabilities {
+        Capabilities {
+            config: self.plugin_config.get(&plugin.name).cloned().unwrap_or_default(),
+            history: plugin.grants.history.then(|| self.history.clone() as Arc<dyn History>),
+            clock_unix_secs: self.clock_unix_secs,
+        }
+    }
+}
+
+/// A document to process.
+#[derive(Debug, Clone)]
+pub struct DocumentInput {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    pub origin: Origin,
+}
+
+/// The result of processing one document.
+pub struct Processed {
+    pub output: ProcessOutput,
+    /// The approval report, when rendering was asked for and succeeded.
+    pub report_pdf: Option<Vec<u8>>,
+    /// First lines of the document's text (for the report's reference excerpt).
+    pub excerpt: Vec<String>,
+}
+
+/// The half of processing that depends only on the document.
+struct Prepared {
+    output: ProcessOutput,
+    info: DocumentInfo,
+    parsed: Option<ParsedDocument>,
+    classification: Option<Classification>,
+    invoice: Option<Invoice>,
+    /// The extract stage declined (no text layer): route to review.
+    needs_ocr: Option<String>,
+}
+
+pub struct Pipeline {
+    pub runtime: Arc<Runtime>,
+    pub plugins: StagePlugins,
+    pub options: PipelineOptions,
+}
+
+fn micros(d: std::time::Duration) -> u64 {
+    d.as_micros().min(u64::MAX as u128) as u64
+}
+
+fn host_finding(rule: &str, severity: Sev, score: u32, message: String) -> FindingOut {
+    FindingOut { rule: rule.into(), severity, score, message, evidence: vec![], plugin: "host".into() }
+}
+
+impl Pipeline {
+    pub fn new(runtime: Arc<Runtime>, plugins: StagePlugins, options: PipelineOptions) -> Pipeline {
+        Pipeline { runtime, plugins, options }
+    }
+
+    /// Process one document completely (all stages).
+    pub fn process(&self, tenant: &TenantContext, doc: DocumentInput) -> Processed {
+        let prepared = self.prepare(tenant, doc);
+        self.finish(tenant, prepared)
+    }
+
+    /// Process a stream in order, with the document-only stages on
+    /// `options.workers` threads; `emit` receives results in input order.
+    pub fn process_batch<I>(&self, tenant: &TenantContext, docs: I, mut emit: impl FnMut(Processed))
+    where
+        I: Iterator<Item = DocumentInput> + Send,
+    {
+        let workers = self.options.workers.max(1);
+        let docs = std::sync::Mutex::new(docs.enumerate());
+        // Bounded: at most a few prepared documents wait for the ordered stage.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Prepared)>(workers * 2);
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let docs = &docs;
+                s.spawn(move || {
+                    loop {
+                        let next = docs.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some((i, doc)) = next else { break };
+                        if tx.send((i, self.prepare(tenant, doc))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut waiting = BTreeMap::new();
+            let mut next = 0usize;
+            for (i, p) in rx {
+                waiting.insert(i, p);
+                while let Some(p) = waiting.remove(&next) {
+                    emit(self.finish(tenant, p));
+                    next += 1;
+                }
+            }
+        });
+    }
+
+    fn prepare(&self, tenant: &TenantContext, doc: DocumentInput) -> Prepared {
+        let total = Instant::now();
+        let sha256 = crate::registry::sha256_hex(&doc.bytes);
+        let media_type = convert::sniff_media_type(&doc.bytes).to_string();
+        let info = DocumentInfo {
+            media_type: media_type.clone(),
+            filename: doc.filename.clone(),
+            sha256: sha256.clone(),
+            size: doc.bytes.len() as u64,
+            origin: doc.origin.clone(),
+        };
+        let mut output = ProcessOutput {
+            file: doc.filename.clone(),
+            sha256: sha256.clone(),
+            classification: None,
+            fields: None,
+            findings: vec![],
+            decision: Decision::Failed.as_str().into(),
+            risk_score: 0,
+            decision_reasons: vec![],
+            timings_us: BTreeMap::new(),
+            plugins: BTreeMap::new(),
+            field_evidence: vec![],
+            tax_breakdown: vec![],
+            error: None,
+        };
+        let mut prepared = Prepared { output: ProcessOutput { ..output.clone() }, info: info.clone(), parsed: None, classification: None, invoice: None, needs_ocr: None };
+        let p = &self.plugins;
+        let fail = |mut output: ProcessOutput, stage: &str, e: CallError| {
+            output.error = Some(format!("{stage}: {e}"));
+            output.decision_reasons = vec![format!("the {stage} stage failed; a person must look at the document")];
+            output
+        };
+
+        // Parse: the only stage that sees the bytes.
+        output.plugins.insert("parse".into(), p.parse.digest.clone());
+        if doc.bytes.is_empty() {
+            prepared.output = fail(output, "parse", CallError::Stage("invalid input: the file is empty".into()));
+            return prepared;
+        }
+        let wit_doc = Document { bytes: doc.bytes, media_type, filename: doc.filename, sha256, origin: doc.origin };
+        let parsed = self.runtime.parse(&p.parse, tenant.caps(&p.parse), &self.options.parse_limits, &wit_doc);
+        drop(wit_doc);
+        let parsed = match parsed {
+            Ok(c) => {
+                output.timings_us.insert("parse".into(), micros(c.stats.elapsed));
+                c.value
+            }
+            Err(e) => {
+                prepared.output = fail(output, "parse", e);
+                return prepared;
+            }
+        };
+
+        output.plugins.insert("classify".into(), p.classify.digest.clone());
+        let classification = match self.runtime.classify(&p.classify, tenant.caps(&p.classify), &self.options.stage_limits, &info, &parsed) {
+            Ok(c) => {
+                output.timings_us.insert("classify".into(), micros(c.stats.elapsed));
+                c.value
+            }
+            Err(e) => {
+                prepared.output = fail(output, "classify", e);
+                prepared.parsed = Some(parsed);
+                return prepared;
+            }
+        };
+        output.classification = Some(convert::classification(&classification));
+
+        if matches!(classification.kind, DocumentKind::Invoice | DocumentKind::CreditNote) {
+            output.plugins.insert("extract".into(), p.extract.digest.clone());
+            match self.runtime.extract(&p.extract, tenant.caps(&p.extract), &self.options.stage_limits, &info, &parsed, &classification) {
+                Ok(c) => {
+                    output.timings_us.insert("extract".into(), micros(c.stats.elapsed));
+                    output.fields = Some(convert::fields(&c.value));
+                    output.field_evidence = convert::field_evidence(&c.value);
+                    output.tax_breakdown = convert::tax_breakdown(&c.value);
+                    prepared.invoice = Some(c.value);
+                }
+                Err(CallError::Stage(msg)) if msg.starts_with("unsupported:") => {
+                    prepared.needs_ocr = Some(msg);
+                }
+                Err(e) => {
+                    prepared.output = fail(output, "extract", e);
+                    prepared.parsed = Some(parsed);
+                    prepared.classification = Some(classification);
+                    return prepared;
+                }
+            }
+        }
+        output.timings_us.insert("prepare_total".into(), micros(total.elapsed()));
+        prepared.output = output;
+        prepared.parsed = Some(parsed);
+        prepared.classification = Some(classification);
+        prepared
+    }
+
+    fn finish(&self, tenant: &TenantContext, prepared: Prepared) -> Processed {
+        let started = Instant::now();
+        let Prepared { mut output, info, parsed, classification, invoice, needs_ocr } = prepared;
+        let excerpt: Vec<String> = parsed
+            .as_ref()
+            .and_then(|p| p.pages.first())
+            .map(|pg| pg.lines.iter().take(12).map(|l| l.text.clone()).collect())
+            .unwrap_or_default();
+        let pages = parsed.as_ref().map_or(0, |p| p.pages.len() as u32);
+
+        if output.error.is_none() {
+            let kind = classification.as_ref().map(|c| c.kind);
+            if let Some(reason) = &needs_ocr {
+                output.findings.push(host_finding(
+                    "pipeline.no-text-layer",
+                    Sev::Medium,
+                    30,
+                    format!("No fields could be read ({reason}); the document needs OCR or manual entry."),
+                ));
+                output.decision = Decision::Hold.as_str().into();
+                output.decision_reasons = vec!["no text layer: route to OCR or manual entry".into()];
+            } else if let (Some(inv), Some(parsed), Some(cls)) = (invoice.as_ref(), parsed.as_ref(), classification.as_ref()) {
+                let fraud_started = Instant::now();
+                let input = CheckInput { document: info.clone(), parsed: parsed.clone(), classification: cls.clone(), invoice: inv.clone(), today: tenant.today };
+                for rule in &self.plugins.fraud {
+                    output.plugins.insert(format!("fraud:{}", rule.name), rule.digest.clone());
+                    match self.runtime.check(rule, tenant.caps(rule), &self.options.rule_limits, &input) {
+                        Ok(c) => output.findings.extend(c.value.iter().map(|f| convert::finding(f, &rule.digest))),
+                        // Fail open by default: the other rules still run, and the
+                        // failure is visible on the invoice.
+                        Err(e) => output.findings.push(host_finding(
+                            "pipeline.rule-failed",
+                            Sev::Info,
+                            0,
+                            format!("Rule component `{}` ({}) failed: {e}", rule.name, rule.short_digest()),
+                        )),
+                    }
+                }
+                output.timings_us.insert("fraud".into(), micros(fraud_started.elapsed()));
+                let gross = inv.gross_total.as_ref().map(convert::amount);
+                let (decision, score, reasons) = papyr_domain::decide(&tenant.policy, gross.as_ref(), &output.findings);
+                output.decision = decision.as_str().into();
+                output.risk_score = score;
+                output.decision_reasons = reasons;
+                self.remember(tenant, &output, inv);
+            } else if kind.is_some() {
+                output.decision = Decision::NotAnInvoice.as_str().into();
+                output.decision_reasons = vec![format!("classified as {}: kept, not routed for payment", output.classification.as_ref().map_or("other", |c| c.kind.as_str()))];
+            }
+        }
+
+        let mut report_pdf = None;
+        if self.options.render_report {
+            output.plugins.insert("report".into(), self.plugins.report.digest.clone());
+            let r = Instant::now();
+            match self.render(tenant, &output, &info, classification.as_ref(), invoice.as_ref(), pages, &excerpt) {
+                Ok(pdf) => report_pdf = Some(pdf),
+                Err(e) => {
+                    let msg = format!("report: {e}");
+                    output.error = Some(output.error.map_or(msg.clone(), |prev| format!("{prev}; {msg}")));
+                }
+            }
+            output.timings_us.insert("report".into(), micros(r.elapsed()));
+        }
+        let prepare = output.timings_us.remove("prepare_total").unwrap_or(0);
+        output.timings_us.insert("total".into(), prepare + micros(started.elapsed()));
+        Processed { output, report_pdf, excerpt }
+    }
+
+    /// Record the invoice so later documents of the stream are checked against it.
+    fn remember(&self, tenant: &TenantContext, output: &ProcessOutput, inv: &Invoice) {
+        let vendor = tenant.history.find_vendor(&VendorQuery {
+            tax_id: inv.vendor.tax_id.clone(),
+            iban: None,
+            name: inv.vendor.name.clone(),
+            domain: None,
+        });
+        let status = match output.decision.as_str() {
+            "hold" => "on_hold",
+            "auto-approve" => "approved",
+            _ => "pending_approval",
+        };
+        let past: PastInvoice = convert::past_invoice(&output.sha256, &output.sha256, "", status, vendor.map(|v| v.id), inv);
+        tenant.history.record(past);
+    }
+
+    #[allow(clippy::too_many_arguments)] // reason: assembles one record from the pipeline's parts
+    fn render(
+        &self,
+        tenant: &TenantContext,
+        output: &ProcessOutput,
+        info: &DocumentInfo,
+        classification: Option<&Classification>,
+        invoice: Option<&Invoice>,
+        pages: u32,
+        excerpt: &[String],
+    ) -> Result<Vec<u8>, CallError> {
+        let empty_party = Party { name: None, tax_id: None, address: None, country: None };
+        let invoice = invoice.cloned().unwrap_or(Invoice {
+            kind: classification.map_or(DocumentKind::Other, |c| c.kind),
+            vendor: empty_party.clone(),
+            customer: empty_party,
+            invoice_number: None,
+            issue_date: None,
+            due_date: None,
+            currency: None,
+            net_total: None,
+            tax_total: None,
+            gross_total: None,
+            prepaid: None,
+            amount_due: None,
+            iban: None,
+            bic: None,
+            po_number: None,
+            payment_terms: None,
+            tax_breakdown: vec![],
+            line_items: vec![],
+            evidence: vec![],
+        });
+        let decision = match output.decision.as_str() {
+            "auto-approve" => DecisionKind::AutoApprove,
+            "needs-approval" => DecisionKind::NeedsApproval,
+            "hold" => DecisionKind::Hold,
+            "not-an-invoice" => DecisionKind::NotAnInvoice,
+            _ => DecisionKind::Failed,
+        };
+        let generated_at = unix_to_rfc3339(tenant.clock_unix_secs);
+        let mut trail = vec![TrailEntry { at: generated_at.clone(), actor: "system".into(), action: "received".into(), comment: Some(info.filename.clone()) }];
+        for (stage, digest) in &output.plugins {
+            if stage != "report" {
+                trail.push(TrailEntry { at: generated_at.clone(), actor: format!("plugin:{}", &digest[..12.min(digest.len())]), action: format!("ran {stage}"), comment: None });
+            }
+        }
+        trail.push(TrailEntry {
+            at: generated_at.clone(),
+            actor: "system".into(),
+            action: format!("suggested {}", output.decision),
+            comment: Some(output.decision_reasons.join("; ")),
+        });
+        let input = ReportInput {
+            tenant_name: tenant.name.clone(),
+            document: info.clone(),
+            classification: classification.cloned().unwrap_or(Classification { kind: DocumentKind::Other, confidence: 0.0, reasons: vec![] }),
+            invoice,
+            findings: output.findings.iter().map(convert::finding_to_wit).collect(),
+            risk_score: output.risk_score,
+            decision,
+            decision_reasons: output.decision_reasons.clone(),
+            trail,
+            components: output
+                .plugins
+                .iter()
+                .filter(|(s, _)| s.as_str() != "report")
+                .map(|(stage, digest)| ComponentRef {
+                    stage: stage.split(':').next().unwrap_or(stage).into(),
+                    name: stage.split(':').nth(1).unwrap_or(stage).into(),
+                    digest: digest.clone(),
+                })
+                .collect(),
+            original_pages: pages,
+            original_excerpt: excerpt.to_vec(),
+            generated_at,
+        };
+        let r = &self.plugins.report;
+        self.runtime.render(r, tenant.caps(r), &self.options.stage_limits, &input).map(|c| c.value)
+    }
+}
+
+/// `2026-11-26T09:00:00Z` from seconds since the epoch.
+pub fn unix_to_rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Days since 1970-01-01 → (year, month, day).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Seconds since the epoch at midnight UTC of `d`.
+pub fn date_to_unix(d: &Date) -> u64 {
+    let (y, m, day) = (d.year as i64, d.month as i64, d.day as i64);
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    ((era * 146_097 + doe - 719_468).max(0) * 86_400) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        let d = Date { year: 2026, month: 11, day: 26 };
+        assert_eq!(unix_to_rfc3339(date_to_unix(&d)), "2026-11-26T00:00:00Z");
+        assert_eq!(unix_to_rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+}

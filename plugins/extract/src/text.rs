@@ -1,0 +1,2369 @@
+//! The generic text-layer extractor: label dictionaries in six languages, span
+//! positions for "value to the right" / "value below", pattern scanners for IBANs
+//! and VAT ids, and arithmetic to pick the totals. No per-vendor knowledge.
+use crate::num::{
+    DateOrder, FoundAmount, ISO_CODES, Num, date_order_of, decimal_separator_of, find_amounts,
+    find_date, fold, parse_quantity,
+};
+use crate::{Acc, empty_invoice};
+use papyr_sdk::checks::{bic_is_valid, iban_is_valid, iban_length, normalize_iban};
+use papyr_sdk::types::{DocumentKind, FieldSource, LineItem, Money, ParsedDocument, TaxLine};
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum F {
+    InvoiceNumber,
+    IssueDate,
+    DueDate,
+    Net,
+    Tax,
+    Gross,
+    Due,
+    Prepaid,
+    Customer,
+    Vendor,
+    Po,
+    Iban,
+    Bic,
+    VatId,
+    CustomerVat,
+    TaxNo,
+    /// "Carried forward" lines of a table split over pages.
+    Carry,
+    Terms,
+    Currency,
+    /// Labels that must win over a shorter label inside them ("delivery date").
+    Ignore,
+}
+
+/// (field, folded label, weak). A weak label is a bare word ("Date", "Invoice")
+/// that only counts with a value on the same line and yields lower confidence.
+const LABELS: &[(F, &str, bool)] = &[
+    // invoice number
+    (F::InvoiceNumber, "invoice number", false),
+    (F::InvoiceNumber, "invoice no", false),
+    (F::InvoiceNumber, "invoice nr", false),
+    (F::InvoiceNumber, "invoice #", false),
+    (F::InvoiceNumber, "invoice id", false),
+    (F::InvoiceNumber, "inv no", false),
+    (F::InvoiceNumber, "inv #", false),
+    (F::InvoiceNumber, "invoice", true),
+    (F::InvoiceNumber, "credit note number", false),
+    (F::InvoiceNumber, "credit note no", false),
+    (F::InvoiceNumber, "credit note", true),
+    (F::InvoiceNumber, "document number", false),
+    (F::InvoiceNumber, "document no", false),
+    (F::InvoiceNumber, "rechnungsnummer", false),
+    (F::InvoiceNumber, "rechnungs-nr", false),
+    (F::InvoiceNumber, "rechnungsnr", false),
+    (F::InvoiceNumber, "rechnung nr", false),
+    (F::InvoiceNumber, "rechnung-nr", false),
+    (F::InvoiceNumber, "re-nr", false),
+    (F::InvoiceNumber, "rechnung", true),
+    (F::InvoiceNumber, "gutschriftsnummer", false),
+    (F::InvoiceNumber, "gutschriftnummer", false),
+    (F::InvoiceNumber, "gutschrift nr", false),
+    (F::InvoiceNumber, "gutschrift", true),
+    (F::InvoiceNumber, "belegnummer", false),
+    (F::InvoiceNumber, "beleg-nr", false),
+    (F::InvoiceNumber, "n° de facture", false),
+    (F::InvoiceNumber, "no de facture", false),
+    (F::InvoiceNumber, "numero de facture", false),
+    (F::InvoiceNumber, "facture n°", false),
+    (F::InvoiceNumber, "facture no", false),
+    (F::InvoiceNumber, "facture numero", false),
+    (F::InvoiceNumber, "facture", true),
+    (F::InvoiceNumber, "avoir n°", false),
+    (F::InvoiceNumber, "numero d'avoir", false),
+    (F::InvoiceNumber, "avoir", true),
+    (F::InvoiceNumber, "factuurnummer", false),
+    (F::InvoiceNumber, "factuurnr", false),
+    (F::InvoiceNumber, "factuur nr", false),
+    (F::InvoiceNumber, "factuur nummer", false),
+    (F::InvoiceNumber, "factuur", true),
+    (F::InvoiceNumber, "creditnotanummer", false),
+    (F::InvoiceNumber, "creditnota", true),
+    (F::InvoiceNumber, "numero de factura", false),
+    (F::InvoiceNumber, "n° de factura", false),
+    (F::InvoiceNumber, "no de factura", false),
+    (F::InvoiceNumber, "n° factura", false),
+    (F::InvoiceNumber, "factura n°", false),
+    (F::InvoiceNumber, "factura no", false),
+    (F::InvoiceNumber, "factura n.°", false),
+    (F::InvoiceNumber, "n.° factura", false),
+    (F::InvoiceNumber, "n.° de factura", false),
+    (F::InvoiceNumber, "factura", true),
+    (F::InvoiceNumber, "numero fattura", false),
+    (F::InvoiceNumber, "n. fattura", false),
+    (F::InvoiceNumber, "n° fattura", false),
+    (F::InvoiceNumber, "fattura n", false),
+    (F::InvoiceNumber, "fattura nr", false),
+    (F::InvoiceNumber, "fattura numero", false),
+    (F::InvoiceNumber, "fattura", true),
+    (F::InvoiceNumber, "nota di credito n", false),
+    (F::InvoiceNumber, "nota de credito n", false),
+    // issue date
+    (F::IssueDate, "invoice date", false),
+    (F::IssueDate, "date of invoice", false),
+    (F::IssueDate, "issue date", false),
+    (F::IssueDate, "date of issue", false),
+    (F::IssueDate, "date issued", false),
+    (F::IssueDate, "billing date", false),
+    (F::IssueDate, "date", true),
+    (F::IssueDate, "rechnungsdatum", false),
+    (F::IssueDate, "ausstellungsdatum", false),
+    (F::IssueDate, "belegdatum", false),
+    (F::IssueDate, "datum", true),
+    (F::IssueDate, "date de facture", false),
+    (F::IssueDate, "date de facturation", false),
+    (F::IssueDate, "date d'emission", false),
+    (F::IssueDate, "factuurdatum", false),
+    (F::IssueDate, "fecha de factura", false),
+    (F::IssueDate, "fecha de emision", false),
+    (F::IssueDate, "fecha factura", false),
+    (F::IssueDate, "fecha", true),
+    (F::IssueDate, "data fattura", false),
+    (F::IssueDate, "data di emissione", false),
+    (F::IssueDate, "data documento", false),
+    (F::IssueDate, "data emissione", false),
+    (F::IssueDate, "data", true),
+    (F::IssueDate, "vom", true),
+    (F::IssueDate, "du", true),
+    // dates that are not the issue date
+    (F::Ignore, "delivery date", false),
+    (F::Ignore, "order date", false),
+    (F::Ignore, "service date", false),
+    (F::Ignore, "date of supply", false),
+    (F::Ignore, "service period", false),
+    (F::Ignore, "lieferdatum", false),
+    (F::Ignore, "leistungsdatum", false),
+    (F::Ignore, "bestelldatum", false),
+    (F::Ignore, "date de livraison", false),
+    (F::Ignore, "date de commande", false),
+    (F::Ignore, "leverdatum", false),
+    (F::Ignore, "orderdatum", false),
+    (F::Ignore, "fecha de entrega", false),
+    (F::Ignore, "fecha de pedido", false),
+    (F::Ignore, "data di consegna", false),
+    (F::Ignore, "data ordine", false),
+    (F::Ignore, "customer number", false),
+    (F::Ignore, "customer no", false),
+    (F::Ignore, "customer id", false),
+    (F::Ignore, "kundennummer", false),
+    (F::Ignore, "kunden-nr", false),
+    (F::Ignore, "kundennr", false),
+    (F::Ignore, "numero client", false),
+    (F::Ignore, "n° client", false),
+    (F::Ignore, "klantnummer", false),
+    (F::Ignore, "numero de cliente", false),
+    (F::Ignore, "n° cliente", false),
+    (F::Ignore, "codice cliente", false),
+    (F::Ignore, "page", false),
+    (F::Ignore, "code client", false),
+    (F::Ignore, "account", false),
+    (F::Ignore, "account no", false),
+    (F::Ignore, "account number", false),
+    (F::Ignore, "tax invoice", false),
+    (F::Ignore, "ship to", false),
+    (F::Ignore, "deliver to", false),
+    (F::Ignore, "lieferadresse", false),
+    (F::Ignore, "adresse de livraison", false),
+    (F::Ignore, "afleveradres", false),
+    (F::Ignore, "direccion de entrega", false),
+    (F::Ignore, "luogo di consegna", false),
+    (F::Carry, "carried forward", false),
+    (F::Carry, "brought forward", false),
+    (F::Carry, "continued", false),
+    (F::Carry, "ubertrag", false),
+    (F::Carry, "fortsetzung", false),
+    (F::Carry, "report", false),
+    (F::Carry, "a reporter", false),
+    (F::Carry, "reporte", false),
+    (F::Carry, "suite", false),
+    (F::Carry, "vervolg", false),
+    (F::Carry, "transport", false),
+    (F::Carry, "suma anterior", false),
+    (F::Carry, "suma y sigue", false),
+    (F::Carry, "riporto", false),
+    (F::Carry, "segue", false),
+    (F::Ignore, "seite", false),
+    (F::Ignore, "pagina", false),
+    (F::Ignore, "tel", false),
+    (F::Ignore, "phone", false),
+    (F::Ignore, "fax", false),
+    (F::Ignore, "email", false),
+    (F::Ignore, "e-mail", false),
+    // due date
+    (F::DueDate, "due date", false),
+    (F::DueDate, "payment due", false),
+    (F::DueDate, "date due", false),
+    (F::DueDate, "due by", false),
+    (F::DueDate, "due on", false),
+    (F::DueDate, "pay by", false),
+    (F::DueDate, "payable by", false),
+    (F::DueDate, "payable until", false),
+    (F::DueDate, "due", true),
+    (F::DueDate, "fallig am", false),
+    (F::DueDate, "falligkeitsdatum", false),
+    (F::DueDate, "falligkeit", false),
+    (F::DueDate, "fallig", false),
+    (F::DueDate, "zahlbar bis", false),
+    (F::DueDate, "zahlbar bis zum", false),
+    (F::DueDate, "zahlungsziel", false),
+    (F::DueDate, "date d'echeance", false),
+    (F::DueDate, "echeance", false),
+    (F::DueDate, "a payer avant le", false),
+    (F::DueDate, "payable avant le", false),
+    (F::DueDate, "a regler avant le", false),
+    (F::DueDate, "vervaldatum", false),
+    (F::DueDate, "vervaldag", false),
+    (F::DueDate, "te betalen voor", false),
+    (F::DueDate, "uiterste betaaldatum", false),
+    (F::DueDate, "fecha de vencimiento", false),
+    (F::DueDate, "vencimiento", false),
+    (F::DueDate, "fecha vencimiento", false),
+    (F::DueDate, "data di scadenza", false),
+    (F::DueDate, "data scadenza", false),
+    (F::DueDate, "scadenza pagamento", false),
+    (F::DueDate, "scadenza", false),
+    // net
+    (F::Net, "subtotal", false),
+    (F::Net, "sub-total", false),
+    (F::Net, "sub total", false),
+    (F::Net, "net amount", false),
+    (F::Net, "net total", false),
+    (F::Net, "total net", false),
+    (F::Net, "total excl. vat", false),
+    (F::Net, "total excl vat", false),
+    (F::Net, "total excluding vat", false),
+    (F::Net, "total before tax", false),
+    (F::Net, "total (excl. vat)", false),
+    (F::Net, "amount excl. vat", false),
+    (F::Net, "total excl. tax", false),
+    (F::Net, "nettobetrag", false),
+    (F::Net, "netto", false),
+    (F::Net, "summe netto", false),
+    (F::Net, "nettosumme", false),
+    (F::Net, "gesamt netto", false),
+    (F::Net, "gesamtbetrag netto", false),
+    (F::Net, "rechnungsbetrag netto", false),
+    (F::Net, "zwischensumme", false),
+    (F::Net, "warenwert", false),
+    (F::Net, "total exkl. mwst", false),
+    (F::Net, "total exkl mwst", false),
+    (F::Net, "total ohne mwst", false),
+    (F::Net, "total ht", false),
+    (F::Net, "montant ht", false),
+    (F::Net, "total hors taxes", false),
+    (F::Net, "montant hors taxes", false),
+    (F::Net, "sous-total", false),
+    (F::Net, "sous total", false),
+    (F::Net, "totaal excl. btw", false),
+    (F::Net, "totaal excl btw", false),
+    (F::Net, "totaal exclusief btw", false),
+    (F::Net, "subtotaal", false),
+    (F::Net, "subtotaal excl. btw", false),
+    (F::Net, "bedrag excl. btw", false),
+    (F::Net, "netto bedrag", false),
+    (F::Net, "nettobedrag", false),
+    (F::Net, "base imponible", false),
+    (F::Net, "importe neto", false),
+    (F::Net, "total sin iva", false),
+    (F::Net, "total neto", false),
+    (F::Net, "imponibile", false),
+    (F::Net, "totale imponibile", false),
+    (F::Net, "totale netto", false),
+    (F::Net, "subtotale", false),
+    // tax
+    (F::Tax, "vat", false),
+    (F::Tax, "tax", false),
+    (F::Tax, "sales tax", false),
+    (F::Tax, "total vat", false),
+    (F::Tax, "vat amount", false),
+    (F::Tax, "total tax", false),
+    (F::Tax, "tax amount", false),
+    (F::Tax, "plus vat", false),
+    (F::Tax, "mwst", false),
+    (F::Tax, "mwst.", false),
+    (F::Tax, "zzgl. mwst", false),
+    (F::Tax, "zzgl. ust", false),
+    (F::Tax, "ust", false),
+    (F::Tax, "ust.", false),
+    (F::Tax, "umsatzsteuer", false),
+    (F::Tax, "mehrwertsteuer", false),
+    (F::Tax, "summe mwst", false),
+    (F::Tax, "summe ust", false),
+    (F::Tax, "tva", false),
+    (F::Tax, "montant tva", false),
+    (F::Tax, "total tva", false),
+    (F::Tax, "btw", false),
+    (F::Tax, "btw bedrag", false),
+    (F::Tax, "btw-bedrag", false),
+    (F::Tax, "totaal btw", false),
+    (F::Tax, "iva", false),
+    (F::Tax, "cuota iva", false),
+    (F::Tax, "total iva", false),
+    (F::Tax, "importe iva", false),
+    (F::Tax, "totale iva", false),
+    (F::Tax, "imposta", false),
+    // gross
+    (F::Gross, "total", false),
+    (F::Gross, "grand total", false),
+    (F::Gross, "invoice total", false),
+    (F::Gross, "total amount", false),
+    (F::Gross, "total incl. vat", false),
+    (F::Gross, "total incl vat", false),
+    (F::Gross, "total including vat", false),
+    (F::Gross, "total (incl. vat)", false),
+    (F::Gross, "gesamtbetrag", false),
+    (F::Gross, "gesamtsumme", false),
+    (F::Gross, "rechnungsbetrag", false),
+    (F::Gross, "rechnungssumme", false),
+    (F::Gross, "endbetrag", false),
+    (F::Gross, "bruttobetrag", false),
+    (F::Gross, "brutto", false),
+    (F::Gross, "summe brutto", false),
+    (F::Gross, "gesamt brutto", false),
+    (F::Gross, "gesamtbetrag brutto", false),
+    (F::Gross, "summe", false),
+    (F::Gross, "gesamt", false),
+    (F::Gross, "total ttc", false),
+    (F::Gross, "montant ttc", false),
+    (F::Gross, "montant total", false),
+    (F::Gross, "total general", false),
+    (F::Gross, "totaal", false),
+    (F::Gross, "totaal incl. btw", false),
+    (F::Gross, "totaal incl btw", false),
+    (F::Gross, "totaal inclusief btw", false),
+    (F::Gross, "totaalbedrag", false),
+    (F::Gross, "total factura", false),
+    (F::Gross, "importe total", false),
+    (F::Gross, "total con iva", false),
+    (F::Gross, "totale", false),
+    (F::Gross, "totale fattura", false),
+    (F::Gross, "totale documento", false),
+    (F::Gross, "importo totale", false),
+    // amount due
+    (F::Due, "amount due", false),
+    (F::Due, "balance due", false),
+    (F::Due, "total due", false),
+    (F::Due, "amount payable", false),
+    (F::Due, "please pay", false),
+    (F::Due, "zu zahlen", false),
+    (F::Due, "zahlbetrag", false),
+    (F::Due, "offener betrag", false),
+    (F::Due, "zu zahlender betrag", false),
+    (F::Due, "restbetrag", false),
+    (F::Due, "net a payer", false),
+    (F::Due, "reste a payer", false),
+    (F::Due, "montant a payer", false),
+    (F::Due, "montant du", false),
+    (F::Due, "te betalen", false),
+    (F::Due, "openstaand bedrag", false),
+    (F::Due, "totaal te betalen", false),
+    (F::Due, "importe a pagar", false),
+    (F::Due, "total a pagar", false),
+    (F::Due, "totale da pagare", false),
+    (F::Due, "importo da pagare", false),
+    (F::Due, "netto a pagare", false),
+    // prepaid
+    (F::Prepaid, "amount paid", false),
+    (F::Prepaid, "already paid", false),
+    (F::Prepaid, "prepaid", false),
+    (F::Prepaid, "paid", true),
+    (F::Prepaid, "deposit", false),
+    (F::Prepaid, "bereits bezahlt", false),
+    (F::Prepaid, "bereits gezahlt", false),
+    (F::Prepaid, "anzahlung", false),
+    (F::Prepaid, "geleistete anzahlung", false),
+    (F::Prepaid, "acompte", false),
+    (F::Prepaid, "deja paye", false),
+    (F::Prepaid, "deja regle", false),
+    (F::Prepaid, "acompte verse", false),
+    (F::Prepaid, "reeds betaald", false),
+    (F::Prepaid, "vooruitbetaald", false),
+    (F::Prepaid, "aanbetaling", false),
+    (F::Prepaid, "anticipo", false),
+    (F::Prepaid, "ya pagado", false),
+    (F::Prepaid, "gia pagato", false),
+    (F::Prepaid, "acconto", false),
+    // customer
+    (F::Customer, "bill to", false),
+    (F::Customer, "billed to", false),
+    (F::Customer, "invoice to", false),
+    (F::Customer, "invoiced to", false),
+    (F::Customer, "sold to", false),
+    (F::Customer, "customer", false),
+    (F::Customer, "client", false),
+    (F::Customer, "rechnungsempfanger", false),
+    (F::Customer, "rechnungsadresse", false),
+    (F::Customer, "kunde", false),
+    (F::Customer, "an", true),
+    (F::Customer, "aan", true),
+    (F::Customer, "to", true),
+    (F::Customer, "rechnung an", false),
+    (F::Customer, "empfanger", false),
+    (F::Customer, "facture a", false),
+    (F::Customer, "adresse de facturation", false),
+    (F::Customer, "destinataire", false),
+    (F::Customer, "klant", false),
+    (F::Customer, "factuuradres", false),
+    (F::Customer, "gefactureerd aan", false),
+    (F::Customer, "cliente", false),
+    (F::Customer, "facturar a", false),
+    (F::Customer, "facturado a", false),
+    (F::Customer, "destinatario", false),
+    (F::Customer, "intestatario", false),
+    (F::Customer, "spett.le", false),
+    // vendor
+    (F::Vendor, "from", false),
+    (F::Vendor, "seller", false),
+    (F::Vendor, "supplier", false),
+    (F::Vendor, "vendor", false),
+    (F::Vendor, "verkaufer", false),
+    (F::Vendor, "lieferant", false),
+    (F::Vendor, "rechnungssteller", false),
+    (F::Vendor, "fournisseur", false),
+    (F::Vendor, "vendeur", false),
+    (F::Vendor, "emetteur", false),
+    (F::Vendor, "leverancier", false),
+    (F::Vendor, "proveedor", false),
+    (F::Vendor, "emisor", false),
+    (F::Vendor, "fornitore", false),
+    (F::Vendor, "cedente", false),
+    // purchase order
+    (F::Po, "po", false),
+    (F::Po, "po number", false),
+    (F::Po, "po no", false),
+    (F::Po, "po #", false),
+    (F::Po, "p.o.", false),
+    (F::Po, "p.o. number", false),
+    (F::Po, "purchase order", false),
+    (F::Po, "purchase order number", false),
+    (F::Po, "purchase order no", false),
+    (F::Po, "order number", false),
+    (F::Po, "order no", false),
+    (F::Po, "your order", false),
+    (F::Po, "bestellnummer", false),
+    (F::Po, "bestell-nr", false),
+    (F::Po, "bestellung", false),
+    (F::Po, "ihre bestellung", false),
+    (F::Po, "auftragsnummer", false),
+    (F::Po, "auftrags-nr", false),
+    (F::Po, "bon de commande", false),
+    (F::Po, "commande n°", false),
+    (F::Po, "n° de commande", false),
+    (F::Po, "numero de commande", false),
+    (F::Po, "votre commande", false),
+    (F::Po, "inkoopordernummer", false),
+    (F::Po, "inkooporder", false),
+    (F::Po, "ordernummer", false),
+    (F::Po, "bestelnummer", false),
+    (F::Po, "pedido", false),
+    (F::Po, "numero de pedido", false),
+    (F::Po, "n° de pedido", false),
+    (F::Po, "orden de compra", false),
+    (F::Po, "ordine", false),
+    (F::Po, "numero ordine", false),
+    (F::Po, "ordine n", false),
+    (F::Po, "ordine d'acquisto", false),
+    (F::Po, "rif. ordine", false),
+    (F::Po, "vs. ordine", false),
+    (F::Po, "vostro ordine", false),
+    // bank
+    (F::Iban, "iban", false),
+    (F::Bic, "bic", false),
+    (F::Bic, "swift", false),
+    (F::Bic, "bic/swift", false),
+    (F::Bic, "swift/bic", false),
+    (F::Bic, "swift code", false),
+    (F::Bic, "bic code", false),
+    // VAT ids
+    (F::VatId, "vat id", false),
+    (F::VatId, "vat no", false),
+    (F::VatId, "vat number", false),
+    (F::VatId, "vat reg", false),
+    (F::VatId, "vat reg. no", false),
+    (F::VatId, "vat registration", false),
+    (F::VatId, "vat registration number", false),
+    (F::VatId, "tax id", false),
+    (F::VatId, "ust-idnr", false),
+    (F::VatId, "ust-id-nr", false),
+    (F::VatId, "ust-id", false),
+    (F::VatId, "ust.-id", false),
+    (F::VatId, "ust.-idnr", false),
+    (F::VatId, "ustid", false),
+    (F::VatId, "ust-ident-nr", false),
+    (F::VatId, "umsatzsteuer-id", false),
+    (F::VatId, "umsatzsteuer-identifikationsnummer", false),
+    (F::VatId, "tva intracom", false),
+    (F::VatId, "tva intracommunautaire", false),
+    (F::VatId, "n° tva", false),
+    (F::VatId, "no tva", false),
+    (F::VatId, "numero de tva", false),
+    (F::VatId, "n° de tva", false),
+    (F::VatId, "btw-nr", false),
+    (F::VatId, "btw nr", false),
+    (F::VatId, "btw-nummer", false),
+    (F::VatId, "btw nummer", false),
+    (F::VatId, "btw-id", false),
+    (F::VatId, "btw id", false),
+    (F::VatId, "nif", false),
+    (F::VatId, "cif", false),
+    (F::VatId, "nif/cif", false),
+    (F::VatId, "cif/nif", false),
+    (F::VatId, "vat reg no", false),
+    (F::VatId, "vat-id", false),
+    (F::VatId, "n.i.f", false),
+    (F::VatId, "c.i.f", false),
+    (F::VatId, "p.iva", false),
+    (F::VatId, "p. iva", false),
+    (F::VatId, "partita iva", false),
+    (F::CustomerVat, "customer vat", false),
+    (F::CustomerVat, "customer vat id", false),
+    (F::CustomerVat, "your vat", false),
+    (F::CustomerVat, "your vat id", false),
+    (F::CustomerVat, "buyer vat", false),
+    (F::CustomerVat, "ihre ust-idnr", false),
+    (F::CustomerVat, "ihre ust-id", false),
+    (F::CustomerVat, "ust-idnr. des kunden", false),
+    (F::CustomerVat, "ust-id kunde", false),
+    (F::CustomerVat, "tva client", false),
+    (F::CustomerVat, "votre n° tva", false),
+    (F::CustomerVat, "btw klant", false),
+    (F::CustomerVat, "uw btw-nummer", false),
+    (F::CustomerVat, "uw btw-nr", false),
+    (F::CustomerVat, "customer vat no", false),
+    (F::CustomerVat, "p. iva cliente", false),
+    (F::CustomerVat, "votre tva", false),
+    (F::CustomerVat, "cif cliente", false),
+    (F::CustomerVat, "uw btw-nr", false),
+    (F::CustomerVat, "nif cliente", false),
+    (F::CustomerVat, "p.iva cliente", false),
+    (F::TaxNo, "steuernummer", false),
+    (F::TaxNo, "st.-nr", false),
+    (F::TaxNo, "steuer-nr", false),
+    (F::TaxNo, "codice fiscale", false),
+    (F::TaxNo, "siret", false),
+    (F::TaxNo, "kvk", false),
+    // payment terms
+    (F::Terms, "payment terms", false),
+    (F::Terms, "terms", false),
+    (F::Terms, "terms of payment", false),
+    (F::Terms, "zahlungsbedingungen", false),
+    (F::Terms, "zahlungsbedingung", false),
+    (F::Terms, "conditions de paiement", false),
+    (F::Terms, "conditions de reglement", false),
+    (F::Terms, "betalingsvoorwaarden", false),
+    (F::Terms, "betalingstermijn", false),
+    (F::Terms, "condiciones de pago", false),
+    (F::Terms, "forma de pago", false),
+    (F::Terms, "condizioni di pagamento", false),
+    (F::Terms, "termini di pagamento", false),
+    (F::Terms, "modalita di pagamento", false),
+    // currency
+    (F::Currency, "currency", false),
+    (F::Currency, "wahrung", false),
+    (F::Currency, "devise", false),
+    (F::Currency, "valuta", false),
+    (F::Currency, "moneda", false),
+    (F::Currency, "divisa", false),
+];
+
+/// Labels bucketed by first byte, longest first, built once.
+type Label = (F, &'static str, bool);
+
+fn label_index() -> &'static Vec<Vec<Label>> {
+    static IDX: OnceLock<Vec<Vec<Label>>> = OnceLock::new();
+    IDX.get_or_init(|| {
+        let mut v: Vec<Vec<(F, &str, bool)>> = vec![Vec::new(); 256];
+        for &(f, l, w) in LABELS {
+            v[l.as_bytes()[0] as usize].push((f, l, w));
+        }
+        for b in &mut v {
+            b.sort_by_key(|(_, l, _)| std::cmp::Reverse(l.len()));
+        }
+        v
+    })
+}
+
+/// A piece of a line with its horizontal extent: a span, or part of a span split
+/// at a wide gap (two spaces).
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub start: usize,
+    pub end: usize,
+    pub x0: f32,
+    pub x1: f32,
+    pub size: f32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub f: F,
+    pub weak: bool,
+    /// Byte range in the original line text.
+    pub start: usize,
+    pub end: usize,
+}
+
+pub struct Ln<'a> {
+    pub page: u32,
+    pub line: u32,
+    pub y: f32,
+    pub page_height: f32,
+    pub text: &'a str,
+    pub cells: Vec<Cell>,
+    pub hits: Vec<Hit>,
+}
+
+impl<'a> Ln<'a> {
+    fn new(page: &'a papyr_sdk::types::Page, l: &'a papyr_sdk::types::TextLine) -> Ln<'a> {
+        let text = l.text.as_str();
+        let mut cells = Vec::new();
+        let mut cursor = 0;
+        for s in &l.spans {
+            let t = s.text.as_str();
+            if t.trim().is_empty() {
+                continue;
+            }
+            let Some(pos) = text[cursor..].find(t).map(|p| p + cursor) else {
+                continue;
+            };
+            cursor = pos + t.len();
+            split_cell(
+                text,
+                pos,
+                pos + t.len(),
+                s.x,
+                s.x + s.width.max(1.0),
+                s.size,
+                &mut cells,
+            );
+        }
+        // Word-by-word spans one space apart and close together are one phrase
+        // ("Unit" "Price"); the parse stage marks column gaps with two spaces.
+        let mut merged: Vec<Cell> = Vec::with_capacity(cells.len());
+        for c in cells {
+            match merged.last_mut() {
+                Some(p)
+                    if text.get(p.end..c.start) == Some(" ")
+                        && c.x0 - p.x1 < c.size.max(p.size).max(4.0) * 1.2 =>
+                {
+                    p.end = c.end;
+                    p.x1 = c.x1;
+                    p.size = p.size.max(c.size);
+                }
+                _ => merged.push(c),
+            }
+        }
+        let mut cells = merged;
+        if cells.is_empty() && !text.trim().is_empty() {
+            // No usable spans: approximate positions from character offsets.
+            let n = text.chars().count().max(1) as f32;
+            split_cell(text, 0, text.len(), 0.0, n * 5.0, 10.0, &mut cells);
+        }
+        let hits = find_labels(text);
+        Ln {
+            page: l.page.max(page.number),
+            line: l.line,
+            y: l.y,
+            page_height: page.height,
+            text,
+            cells,
+            hits,
+        }
+    }
+
+    /// The cell containing byte `at`.
+    fn cell_at(&self, at: usize) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| c.start <= at && at < c.end.max(c.start + 1))
+    }
+
+    /// Text right of a label up to the next label on the line.
+    fn right_of(&self, h: &Hit) -> &'a str {
+        let end = self
+            .hits
+            .iter()
+            .filter(|o| o.start >= h.end)
+            .map(|o| o.start)
+            .min()
+            .unwrap_or(self.text.len());
+        self.text[h.end..end]
+            .trim_start_matches(|c: char| {
+                c.is_whitespace()
+                    || matches!(c, ':' | '#' | '.' | '°' | 'º' | '-' | '–' | '/' | '=')
+            })
+            .trim_end()
+    }
+
+    fn cell_text(&self, c: &Cell) -> &'a str {
+        self.text[c.start..c.end].trim()
+    }
+}
+
+/// Add the cell `[start, end)` of `text`, split at runs of two or more spaces with
+/// x positions shared out by character count.
+fn split_cell(
+    text: &str,
+    start: usize,
+    end: usize,
+    x0: f32,
+    x1: f32,
+    size: f32,
+    out: &mut Vec<Cell>,
+) {
+    let seg = &text[start..end];
+    let total = seg.chars().count().max(1) as f32;
+    let per = (x1 - x0) / total;
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    let mut piece_start: Option<usize> = None;
+    let mut spaces = 0;
+    let mut last_non_space = 0;
+    for (i, c) in seg.char_indices() {
+        if c == ' ' || c == '\u{a0}' && spaces > 0 {
+            spaces += 1;
+            if spaces == 2
+                && let Some(ps) = piece_start.take()
+            {
+                pieces.push((ps, last_non_space));
+            }
+        } else {
+            if piece_start.is_none() {
+                piece_start = Some(i);
+            }
+            spaces = 0;
+            last_non_space = i + c.len_utf8();
+        }
+    }
+    if let Some(ps) = piece_start {
+        pieces.push((ps, last_non_space));
+    }
+    for (a, b) in pieces {
+        let ca = seg[..a].chars().count() as f32;
+        let cb = seg[..b].chars().count() as f32;
+        out.push(Cell {
+            start: start + a,
+            end: start + b,
+            x0: x0 + ca * per,
+            x1: x0 + cb * per,
+            size,
+        });
+    }
+}
+
+/// Labels on a line, left to right, the longest label winning at each position.
+pub fn find_labels(text: &str) -> Vec<Hit> {
+    let (norm, map) = fold(text);
+    let nb = norm.as_bytes();
+    let idx = label_index();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < nb.len() {
+        let word_start = i == 0 || !(nb[i - 1].is_ascii_alphanumeric() || nb[i - 1] >= 0x80);
+        if word_start {
+            let mut best: Option<(F, &str, bool)> = None;
+            for &(f, l, w) in &idx[nb[i] as usize] {
+                if norm[i..].starts_with(l) {
+                    let after = nb.get(i + l.len());
+                    let last = l.as_bytes()[l.len() - 1];
+                    // `PO-7781` or `INV/12` is a value that starts like a label.
+                    let glued = matches!(after, Some(b'-' | b'/'))
+                        && nb
+                            .get(i + l.len() + 1)
+                            .is_some_and(|c| c.is_ascii_alphanumeric());
+                    let boundary = !last.is_ascii_alphanumeric()
+                        || after.is_none_or(|c| !(c.is_ascii_alphanumeric() || *c >= 0x80))
+                            && !glued;
+                    if boundary {
+                        best = Some((f, l, w));
+                        break;
+                    }
+                }
+            }
+            if let Some((f, l, w)) = best {
+                out.push(Hit {
+                    f,
+                    weak: w,
+                    start: map[i],
+                    end: map[i + l.len()],
+                });
+                i += l.len();
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+struct AmountCand {
+    f: F,
+    num: Num,
+    rate: Option<Num>,
+    basis: Option<Num>,
+    idx: usize,
+}
+
+struct Ctx<'a> {
+    lines: Vec<Ln<'a>>,
+    dec: Option<char>,
+    order: DateOrder,
+    lang: &'static str,
+}
+
+fn detect_lang(text: &str) -> &'static str {
+    let (norm, _) = fold(text);
+    let words: &[(&str, &[&str])] = &[
+        (
+            "en",
+            &[
+                "invoice",
+                "total",
+                "amount",
+                "due",
+                "bill to",
+                "date",
+                "quantity",
+                "description",
+            ],
+        ),
+        (
+            "de",
+            &[
+                "rechnung", "betrag", "datum", "mwst", "ust", "summe", "netto", "menge", "gesamt",
+            ],
+        ),
+        (
+            "fr",
+            &[
+                "facture",
+                "montant",
+                "tva",
+                "echeance",
+                "ttc",
+                "quantite",
+                "designation",
+                "total ht",
+            ],
+        ),
+        (
+            "nl",
+            &[
+                "factuur",
+                "btw",
+                "bedrag",
+                "totaal",
+                "vervaldatum",
+                "aantal",
+                "omschrijving",
+            ],
+        ),
+        (
+            "es",
+            &[
+                "factura",
+                "fecha",
+                "importe",
+                "base imponible",
+                "cantidad",
+                "descripcion",
+                "vencimiento",
+            ],
+        ),
+        (
+            "it",
+            &[
+                "fattura",
+                "importo",
+                "imponibile",
+                "totale",
+                "quantita",
+                "descrizione",
+                "scadenza",
+            ],
+        ),
+    ];
+    let mut best = ("en", 0usize);
+    for (lang, ws) in words {
+        let score: usize = ws.iter().map(|w| norm.matches(w).count()).sum();
+        if score > best.1 {
+            best = (lang, score);
+        }
+    }
+    best.0
+}
+
+/// Extract every field the text layer offers.
+pub fn extract(parsed: &ParsedDocument, kind: DocumentKind) -> Acc {
+    let mut lines = Vec::new();
+    for p in &parsed.pages {
+        for l in &p.lines {
+            lines.push(Ln::new(p, l));
+        }
+    }
+    let all: String = lines.iter().map(|l| l.text).collect::<Vec<_>>().join("\n");
+    let lang = detect_lang(&all);
+    let dec = decimal_separator_of(&all);
+    let usd_ish = all.contains('$') || all.contains("USD");
+    let order = date_order_of(&all, lang == "en", usd_ish);
+    let ctx = Ctx {
+        lines,
+        dec,
+        order,
+        lang,
+    };
+    let mut acc = Acc::new(empty_invoice(kind));
+
+    let currency = currency(&ctx, &mut acc, &all);
+    let table_rows = line_items(&ctx, &mut acc, currency.as_deref());
+    identifiers(&ctx, &mut acc);
+    dates(&ctx, &mut acc);
+    parties(&ctx, &mut acc);
+    iban_bic(&ctx, &mut acc);
+    // Without a currency there is no Money: totals stay unknown.
+    if let Some(cur) = currency {
+        totals(&ctx, &mut acc, &cur, &table_rows);
+    }
+    acc
+}
+
+/// The value of a label: right of it on the same line, else the cell below it.
+fn value_for<'a>(
+    ctx: &Ctx<'a>,
+    li: usize,
+    h: &Hit,
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<(&'a str, usize)> {
+    let ln = &ctx.lines[li];
+    let right = ln.right_of(h);
+    if !right.is_empty() && accept(right) {
+        return Some((right, li));
+    }
+    if !right.is_empty() && right.len() > 2 {
+        return None;
+    }
+    // A weak label ("Date", "An") counts below only when it stands alone in its
+    // cell, like a column heading with the value underneath.
+    if h.weak && !alone_in_cell(ln, h) {
+        return None;
+    }
+    below(ctx, li, h).filter(|(t, _)| accept(t))
+}
+
+fn alone_in_cell(ln: &Ln, h: &Hit) -> bool {
+    ln.cell_at(h.start).is_some_and(|c| {
+        let rest = ln.text[c.start..c.end].replace(&ln.text[h.start..h.end], "");
+        rest.trim_matches(|ch: char| ch.is_whitespace() || ch == ':' || ch == '.').is_empty()
+    })
+}
+
+/// The cell under a label (same column), on one of the next two lines.
+fn below<'a>(ctx: &Ctx<'a>, li: usize, h: &Hit) -> Option<(&'a str, usize)> {
+    let ln = &ctx.lines[li];
+    let lc = ln.cell_at(h.start)?;
+    // When the label is only part of its cell, use the label's own share of it.
+    let (x0, x1) = (lc.x0 - 2.0, lc.x1 + 2.0);
+    for nli in li + 1..(li + 3).min(ctx.lines.len()) {
+        let n = &ctx.lines[nli];
+        if n.page != ln.page {
+            break;
+        }
+        let best = n
+            .cells
+            .iter()
+            .filter(|c| c.x0 < x1 && c.x1 > x0)
+            .max_by(|a, b| overlap(a, x0, x1).total_cmp(&overlap(b, x0, x1)));
+        if let Some(c) = best {
+            let t = n.cell_text(c);
+            // A label under a label (a stacked block of labels) is not a value.
+            if n.hits
+                .iter()
+                .any(|hh| hh.start <= c.start && hh.end > c.start && hh.f != F::Ignore)
+            {
+                return None;
+            }
+            return Some((t, nli));
+        }
+    }
+    None
+}
+
+fn overlap(c: &Cell, x0: f32, x1: f32) -> f32 {
+    (c.x1.min(x1) - c.x0.max(x0)).max(0.0)
+}
+
+/// An identifier-like first token: has a digit, not a date, not an amount.
+fn id_token(s: &str) -> Option<String> {
+    for tok in s.split_whitespace().take(2) {
+        let t = tok.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '(' | ')' | '.'));
+        if t.len() >= 2
+            && t.len() <= 40
+            && t.chars().any(|c| c.is_ascii_digit())
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || "-_/.#".contains(c))
+        {
+            return Some(t.to_string());
+        }
+    }
+    None
+}
+
+fn identifiers(ctx: &Ctx, acc: &mut Acc) {
+    for (field, f) in [("invoice_number", F::InvoiceNumber), ("po_number", F::Po)] {
+        let mut best: Option<(String, usize, bool)> = None;
+        for (li, ln) in ctx.lines.iter().enumerate() {
+            for h in ln.hits.iter().filter(|h| h.f == f) {
+                let got = value_for(ctx, li, h, &|t| {
+                    id_token(t).is_some() && find_date(t, ctx.order).is_none_or(|d| d.1 > 0)
+                });
+                if let Some((t, vli)) = got
+                    && let Some(v) = id_token(t)
+                {
+                    // A strong label beats a weak one; the first strong one wins.
+                    if best.as_ref().is_none_or(|b| b.2 && !h.weak) {
+                        best = Some((v, vli, h.weak));
+                    }
+                }
+            }
+        }
+        if let Some((v, li, weak)) = best {
+            let ln = &ctx.lines[li];
+            acc.ev(
+                field,
+                if weak { 0.6 } else { 0.85 },
+                FieldSource::TextLayer,
+                ln.page,
+                ln.line,
+                ln.text,
+            );
+            match f {
+                F::InvoiceNumber => acc.inv.invoice_number = Some(v),
+                _ => acc.inv.po_number = Some(v),
+            }
+        }
+    }
+    // Payment terms: free text.
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        if let Some(h) = ln.hits.iter().find(|h| h.f == F::Terms)
+            && let Some((t, vli)) = value_for(ctx, li, h, &|t| {
+                t.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+            })
+        {
+            let l = &ctx.lines[vli];
+            acc.inv.payment_terms = Some(t.to_string());
+            acc.ev(
+                "payment_terms",
+                0.7,
+                FieldSource::TextLayer,
+                l.page,
+                l.line,
+                l.text,
+            );
+            break;
+        }
+    }
+}
+
+fn dates(ctx: &Ctx, acc: &mut Acc) {
+    let mut issue: Option<(papyr_sdk::types::Date, usize, bool)> = None;
+    let mut due: Option<(papyr_sdk::types::Date, usize)> = None;
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        for h in &ln.hits {
+            if !matches!(h.f, F::IssueDate | F::DueDate) {
+                continue;
+            }
+            let Some((t, vli)) = value_for(ctx, li, h, &|t| {
+                find_date(t, ctx.order).is_some_and(|d| d.1 < 4)
+            }) else {
+                continue;
+            };
+            let Some((d, _, _)) = find_date(t, ctx.order) else {
+                continue;
+            };
+            if h.f == F::DueDate {
+                if due.is_none() {
+                    due = Some((d, vli));
+                }
+            } else if issue.as_ref().is_none_or(|i| i.2 && !h.weak) {
+                issue = Some((d, vli, h.weak));
+            }
+        }
+    }
+    let sane = match (&issue, &due) {
+        (Some(i), Some(d)) => papyr_sdk::days_from_civil(&d.0) >= papyr_sdk::days_from_civil(&i.0),
+        _ => false,
+    };
+    if let Some((d, li, weak)) = issue {
+        let ln = &ctx.lines[li];
+        let c = if weak {
+            0.6
+        } else if sane {
+            0.92
+        } else {
+            0.85
+        };
+        acc.ev(
+            "issue_date",
+            c,
+            FieldSource::TextLayer,
+            ln.page,
+            ln.line,
+            ln.text,
+        );
+        acc.inv.issue_date = Some(d);
+    }
+    if let Some((d, li)) = due {
+        let ln = &ctx.lines[li];
+        acc.ev(
+            "due_date",
+            if sane { 0.92 } else { 0.8 },
+            FieldSource::TextLayer,
+            ln.page,
+            ln.line,
+            ln.text,
+        );
+        acc.inv.due_date = Some(d);
+    }
+    if acc.inv.issue_date.is_none() {
+        // Unlabelled: the first date on page 1 is most often the issue date.
+        for ln in ctx.lines.iter().filter(|l| l.page == 1) {
+            if let Some((d, _, _)) = find_date(ln.text, ctx.order) {
+                acc.ev(
+                    "issue_date",
+                    0.4,
+                    FieldSource::TextLayer,
+                    ln.page,
+                    ln.line,
+                    ln.text,
+                );
+                acc.inv.issue_date = Some(d);
+                break;
+            }
+        }
+    }
+}
+
+fn currency(ctx: &Ctx, acc: &mut Acc, all: &str) -> Option<String> {
+    // Currencies attached to amounts on labelled total lines weigh most.
+    let mut votes: Vec<(String, u32, usize)> = Vec::new();
+    fn vote(votes: &mut Vec<(String, u32, usize)>, c: &str, w: u32, li: usize) {
+        match votes.iter_mut().find(|v| v.0 == c) {
+            Some(v) => v.1 += w,
+            None => votes.push((c.to_string(), w, li)),
+        }
+    }
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        let totals = ln
+            .hits
+            .iter()
+            .any(|h| matches!(h.f, F::Net | F::Tax | F::Gross | F::Due));
+        for a in find_amounts(ln.text, ctx.dec) {
+            if let Some(c) = &a.currency {
+                vote(&mut votes, c, if totals { 3 } else { 1 }, li);
+            }
+        }
+        if let Some(h) = ln.hits.iter().find(|h| h.f == F::Currency) {
+            let r = ln.right_of(h);
+            if let Some(code) = ISO_CODES.iter().find(|c| r.starts_with(**c)) {
+                vote(&mut votes, code, 5, li);
+            }
+        }
+    }
+    let mut conf = 0.9;
+    if votes.is_empty() {
+        for (li, ln) in ctx.lines.iter().enumerate() {
+            for w in ln.text.split(|c: char| !c.is_ascii_alphabetic()) {
+                if ISO_CODES.contains(&w) {
+                    vote(&mut votes, w, 1, li);
+                }
+            }
+        }
+        conf = 0.7;
+    }
+    votes.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    let (mut code, li) = match votes.first() {
+        Some(v) => (v.0.clone(), v.2),
+        None => return None,
+    };
+    // `kr` alone defaults to SEK; a Danish or Norwegian IBAN says otherwise.
+    if code == "SEK" && !all.contains("SEK") {
+        if all.contains("DKK") || all.contains(" DK") && ctx.lang != "en" {
+            code = "DKK".into();
+        } else if all.contains("NOK") {
+            code = "NOK".into();
+        }
+    }
+    let ln = &ctx.lines[li];
+    acc.ev(
+        "currency",
+        conf,
+        FieldSource::TextLayer,
+        ln.page,
+        ln.line,
+        ln.text,
+    );
+    acc.inv.currency = Some(code.clone());
+    Some(code)
+}
+
+// ---------------------------------------------------------------------------
+// Parties and identifiers
+
+const COMPANY_SUFFIXES: &[&str] = &[
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "e.k.",
+    "gbr",
+    "mbh",
+    "ltd",
+    "ltd.",
+    "limited",
+    "plc",
+    "inc",
+    "inc.",
+    "llc",
+    "corp",
+    "co.",
+    "sarl",
+    "sas",
+    "sa",
+    "s.a.",
+    "eurl",
+    "sasu",
+    "b.v.",
+    "bv",
+    "n.v.",
+    "nv",
+    "vof",
+    "s.l.",
+    "sl",
+    "s.l.u.",
+    "s.r.l.",
+    "srl",
+    "s.p.a.",
+    "spa",
+    "s.a.s.",
+    "snc",
+    "gmbh & co. kg",
+    "se",
+    "oy",
+    "ab",
+    "as",
+    "aps",
+];
+
+fn has_company_suffix(s: &str) -> bool {
+    let (n, _) = fold(s);
+    n.split(|c: char| c.is_whitespace() || c == ',')
+        .any(|w| COMPANY_SUFFIXES.contains(&w))
+}
+
+/// Words that title a document rather than name a company.
+fn is_title(s: &str) -> bool {
+    let hits = find_labels(s);
+    let (n, _) = fold(s);
+    !hits.is_empty() && hits[0].start == 0
+        || [
+            "invoice",
+            "rechnung",
+            "facture",
+            "factuur",
+            "factura",
+            "fattura",
+            "credit note",
+            "gutschrift",
+            "avoir",
+            "creditnota",
+            "tax invoice",
+        ]
+        .iter()
+        .any(|t| n.trim() == *t)
+}
+
+/// VAT id shapes by country (compact form, upper case).
+fn vat_shape_ok(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.len() < 4 || !b[0].is_ascii_uppercase() || !b[1].is_ascii_uppercase() {
+        return false;
+    }
+    let rest = &v[2..];
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|c| c.is_ascii_digit());
+    let alnum = |s: &str| {
+        s.bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    };
+    match &v[..2] {
+        "DE" | "PT" | "EE" | "EL" | "GR" => digits(rest, 9),
+        "AT" => rest.len() == 9 && rest.starts_with('U') && digits(&rest[1..], 8),
+        "FR" => rest.len() == 11 && alnum(&rest[..2]) && digits(&rest[2..], 9),
+        "NL" => {
+            rest.len() == 12
+                && digits(&rest[..9], 9)
+                && &rest[9..10] == "B"
+                && digits(&rest[10..], 2)
+        }
+        "BE" => digits(rest, 10) && (rest.starts_with('0') || rest.starts_with('1')),
+        "ES" => rest.len() == 9 && alnum(rest) && rest[1..8].bytes().all(|c| c.is_ascii_digit()),
+        "IT" | "LV" => digits(rest, 11),
+        "LU" | "DK" | "FI" | "HU" | "MT" | "SI" => digits(rest, 8),
+        "PL" | "SK" => digits(rest, 10),
+        "SE" => digits(rest, 12),
+        "GB" | "XI" => digits(rest, 9) || digits(rest, 12),
+        "IE" => (8..=9).contains(&rest.len()) && alnum(rest),
+        "CZ" => (8..=10).contains(&rest.len()) && rest.bytes().all(|c| c.is_ascii_digit()),
+        "RO" => (2..=10).contains(&rest.len()) && rest.bytes().all(|c| c.is_ascii_digit()),
+        "BG" => digits(rest, 9) || digits(rest, 10),
+        "HR" => digits(rest, 11),
+        "CY" => rest.len() == 9 && digits(&rest[..8], 8) && rest.as_bytes()[8].is_ascii_uppercase(),
+        "LT" => digits(rest, 9) || digits(rest, 12),
+        "CH" => rest.len() >= 10 && rest.starts_with('E') && digits(&rest[1..10], 9),
+        _ => false,
+    }
+}
+
+/// VAT ids on a line: up to four adjacent tokens joined, the longest valid shape.
+fn vat_ids_in(text: &str) -> Vec<(String, usize)> {
+    let toks: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let first = toks[i].1.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let mut found = None;
+        if first.len() >= 2 && first.as_bytes()[..2].iter().all(|c| c.is_ascii_uppercase()) {
+            let mut compact = String::new();
+            for (j, (_, t)) in toks.iter().enumerate().skip(i).take(4) {
+                let part: String = if j == i {
+                    first.to_string()
+                } else {
+                    t.to_string()
+                };
+                compact.extend(part.chars().filter(|c| c.is_ascii_alphanumeric()));
+                // CH ids carry a MWST/TVA/IVA suffix that is not part of the shape.
+                let cand = compact
+                    .trim_end_matches("MWST")
+                    .trim_end_matches("TVA")
+                    .trim_end_matches("IVA");
+                if vat_shape_ok(cand) {
+                    found = Some((cand.to_string(), j));
+                }
+                if compact.len() > 16 {
+                    break;
+                }
+            }
+        }
+        match found {
+            Some((v, j)) => {
+                out.push((v, toks[i].0));
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+fn parties(ctx: &Ctx, acc: &mut Acc) {
+    // Customer block: the bill-to label and the lines under it in its column.
+    let mut customer_block: Vec<(usize, f32, f32)> = Vec::new();
+    'outer: for (li, ln) in ctx.lines.iter().enumerate() {
+        for h in ln.hits.iter().filter(|h| h.f == F::Customer) {
+            let right = ln.right_of(h);
+            let (x0, x1) = ln
+                .cell_at(h.start)
+                .map_or((0.0, f32::MAX), |c| (c.x0 - 2.0, c.x0 + 200.0));
+            let name = if !right.is_empty()
+                && !is_title(right)
+                && right.chars().any(|c| c.is_alphabetic())
+            {
+                Some((right.to_string(), li))
+            } else {
+                below(ctx, li, h)
+                    .filter(|(t, _)| t.chars().any(|c| c.is_alphabetic()))
+                    .map(|(t, l)| (t.to_string(), l))
+            };
+            if let Some((name, nli)) = name {
+                let n = &ctx.lines[nli];
+                acc.ev(
+                    "customer_name",
+                    0.85,
+                    FieldSource::TextLayer,
+                    n.page,
+                    n.line,
+                    n.text,
+                );
+                acc.inv.customer.name = Some(name);
+                customer_block.push((li, x0, x1));
+                for k in li + 1..(li + 7).min(ctx.lines.len()) {
+                    if ctx.lines[k].page != ln.page {
+                        break;
+                    }
+                    customer_block.push((k, x0, x1));
+                }
+                break 'outer;
+            }
+        }
+    }
+    let in_customer_block = |li: usize, at: usize| {
+        let ln = &ctx.lines[li];
+        customer_block.iter().any(|(k, x0, x1)| {
+            *k == li && ln.cell_at(at).is_none_or(|c| c.x0 >= *x0 && c.x0 <= *x1)
+        })
+    };
+
+    // VAT ids: owner by label and position.
+    let mut vendor_vat: Option<(String, usize, f32)> = None;
+    let mut customer_vat: Option<(String, usize)> = None;
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        for (v, at) in vat_ids_in(ln.text) {
+            // A VAT id inside an IBAN-shaped run is part of the IBAN.
+            if v.len() >= 4
+                && v[2..4].bytes().all(|c| c.is_ascii_digit())
+                && iban_is_valid(&ln.text[at..].chars().take(40).collect::<String>())
+            {
+                continue;
+            }
+            let label = ln.hits.iter().rfind(|h| h.end <= at).map(|h| h.f);
+            let cust = label == Some(F::CustomerVat)
+                || in_customer_block(li, at) && label != Some(F::VatId);
+            let labelled = matches!(label, Some(F::VatId | F::CustomerVat));
+            if cust {
+                if customer_vat.is_none() {
+                    customer_vat = Some((v, li));
+                }
+            } else {
+                let conf = if labelled { 0.9 } else { 0.65 };
+                if vendor_vat.as_ref().is_none_or(|b| b.2 < conf) {
+                    vendor_vat = Some((v, li, conf));
+                }
+            }
+        }
+    }
+    if vendor_vat.is_none() {
+        // Only a national tax number (Steuernummer, SIRET...) is printed.
+        'tn: for (li, ln) in ctx.lines.iter().enumerate() {
+            // A labelled VAT id without country prefix (`NIF: B12345678`) comes
+            // before a national tax number.
+            for want in [F::VatId, F::TaxNo] {
+                for h in ln.hits.iter().filter(|h| h.f == want) {
+                    let r = ln.right_of(h);
+                    let v: String = r.split("  ").next().unwrap_or("").trim().to_string();
+                    if v.len() <= 20
+                        && v.chars().filter(|c| c.is_ascii_digit()).count() >= 6
+                        && !in_customer_block(li, h.start)
+                    {
+                        vendor_vat = Some((v, li, 0.7));
+                        break 'tn;
+                    }
+                }
+            }
+        }
+    }
+    if let Some((v, li, conf)) = &vendor_vat {
+        let ln = &ctx.lines[*li];
+        acc.ev(
+            "vendor_tax_id",
+            *conf,
+            FieldSource::TextLayer,
+            ln.page,
+            ln.line,
+            ln.text,
+        );
+        acc.inv.vendor.tax_id = Some(v.clone());
+        if v.len() > 2 && v.as_bytes()[..2].iter().all(|c| c.is_ascii_uppercase()) {
+            acc.inv.vendor.country = Some(if &v[..2] == "EL" {
+                "GR".into()
+            } else {
+                v[..2].to_string()
+            });
+        }
+    }
+    if let Some((v, li)) = customer_vat {
+        let ln = &ctx.lines[li];
+        acc.ev(
+            "customer_tax_id",
+            0.8,
+            FieldSource::TextLayer,
+            ln.page,
+            ln.line,
+            ln.text,
+        );
+        if v.len() > 2 {
+            acc.inv.customer.country = Some(v[..2].to_string());
+        }
+        acc.inv.customer.tax_id = Some(v);
+    }
+
+    // Vendor name: a "From"/"Seller" label first.
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        if let Some(h) = ln
+            .hits
+            .iter()
+            .find(|h| h.f == F::Vendor && h.start == ln.cells.first().map_or(0, |c| c.start))
+            && let Some((t, vli)) = value_for(ctx, li, h, &|t| {
+                t.chars().any(|c| c.is_alphabetic()) && !is_title(t)
+            })
+        {
+            let n = &ctx.lines[vli];
+            acc.ev(
+                "vendor_name",
+                0.85,
+                FieldSource::TextLayer,
+                n.page,
+                n.line,
+                n.text,
+            );
+            acc.inv.vendor.name = Some(t.to_string());
+            return;
+        }
+    }
+    // Legal / sender lines: "ACME GmbH · Street 1 · 12345 City" or the footer line
+    // that carries the vendor VAT id.
+    let customer_name = acc.inv.customer.name.clone().unwrap_or_default();
+    let mut legal: Vec<(String, usize)> = Vec::new();
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        let has_vat = vendor_vat.as_ref().is_some_and(|(_, vli, _)| *vli == li);
+        let segs: Vec<&str> = ln.text.split(['·', '|', '•']).map(str::trim).collect();
+        if segs.len() >= 2 || has_vat {
+            for s in segs.iter().flat_map(|s| s.split("  ")).map(str::trim) {
+                if has_company_suffix(s) && s.len() <= 80 && s != customer_name && !s.contains(':')
+                {
+                    legal.push((s.to_string(), li));
+                    break;
+                }
+            }
+        }
+    }
+    // Letterhead: the largest text in the top part of page 1.
+    let mut head: Option<(String, usize, f32)> = None;
+    for (li, ln) in ctx
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.page == 1)
+        .take(12)
+    {
+        if ln.page_height > 0.0 && ln.y > ln.page_height * 0.3 {
+            break;
+        }
+        if customer_block.iter().any(|(k, _, _)| *k == li) {
+            continue;
+        }
+        for c in &ln.cells {
+            let t = ln.cell_text(c);
+            let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+            let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+            if letters < 2
+                || digits > letters
+                || is_title(t)
+                || t == customer_name
+                || t.contains('@')
+            {
+                continue;
+            }
+            if !find_labels(t).is_empty() && !has_company_suffix(t) {
+                continue;
+            }
+            if head.as_ref().is_none_or(|h| c.size > h.2 + 0.5) {
+                head = Some((t.to_string(), li, c.size));
+            }
+        }
+    }
+    let (fold_eq, _) = (
+        |a: &str, b: &str| fold(a).0.contains(&fold(b).0) || fold(b).0.contains(&fold(a).0),
+        (),
+    );
+    let pick = match (&head, legal.first()) {
+        (Some((h, li, _)), Some(_)) if legal.iter().any(|(l, _)| fold_eq(h, l)) => {
+            Some((h.clone(), *li, 0.92))
+        }
+        (Some((h, li, _)), _) if has_company_suffix(h) => Some((h.clone(), *li, 0.75)),
+        (_, Some((l, li))) => Some((l.clone(), *li, 0.7)),
+        (Some((h, li, _)), None) => Some((h.clone(), *li, 0.55)),
+        (None, None) => None,
+    };
+    if let Some((name, li, conf)) = pick {
+        let ln = &ctx.lines[li];
+        acc.ev(
+            "vendor_name",
+            conf,
+            FieldSource::TextLayer,
+            ln.page,
+            ln.line,
+            ln.text,
+        );
+        acc.inv.vendor.name = Some(name);
+    }
+}
+
+/// IBAN-shaped runs on a line: (printed text, normalised).
+fn iban_candidates(text: &str) -> Vec<(String, String)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 4 <= chars.len() {
+        let ok_start = (i == 0 || !chars[i - 1].1.is_alphanumeric())
+            && chars[i].1.is_ascii_uppercase()
+            && chars[i + 1].1.is_ascii_uppercase()
+            && chars[i + 2].1.is_ascii_digit()
+            && chars[i + 3].1.is_ascii_digit();
+        if !ok_start {
+            i += 1;
+            continue;
+        }
+        let country: String = chars[i..i + 2].iter().map(|c| c.1).collect();
+        let want = iban_length(&country);
+        let mut compact = String::new();
+        let mut j = i;
+        let mut end = i;
+        while j < chars.len() && compact.len() < 34 {
+            let c = chars[j].1;
+            if c.is_ascii_alphanumeric() {
+                compact.push(c.to_ascii_uppercase());
+                end = j + 1;
+                if Some(compact.len()) == want {
+                    break;
+                }
+            } else if !(c == ' ' || c == '\u{a0}' || c == '-')
+                || chars
+                    .get(j + 1)
+                    .is_none_or(|n| !n.1.is_ascii_alphanumeric())
+            {
+                break;
+            }
+            j += 1;
+        }
+        if compact.len() >= 15 {
+            let s = chars[i].0;
+            let e = chars.get(end).map_or(text.len(), |c| c.0);
+            out.push((text[s..e].to_string(), compact));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn iban_bic(ctx: &Ctx, acc: &mut Acc) {
+    let mut valid: Option<(String, usize, bool)> = None;
+    let mut invalid: Option<(String, usize)> = None;
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        let labelled = ln.hits.iter().any(|h| h.f == F::Iban)
+            || li > 0
+                && ctx.lines[li - 1].page == ln.page
+                && ctx.lines[li - 1].hits.iter().any(|h| h.f == F::Iban);
+        for (printed, compact) in iban_candidates(ln.text) {
+            if iban_is_valid(&compact) {
+                if valid.as_ref().is_none_or(|v| !v.2 && labelled) {
+                    valid = Some((printed, li, labelled));
+                }
+            } else if labelled && invalid.is_none() {
+                invalid = Some((printed, li));
+            }
+        }
+    }
+    match (valid, invalid) {
+        (Some((p, li, labelled)), _) => {
+            let ln = &ctx.lines[li];
+            acc.ev(
+                "iban",
+                if labelled { 0.97 } else { 0.85 },
+                FieldSource::TextLayer,
+                ln.page,
+                ln.line,
+                ln.text,
+            );
+            acc.inv.iban = Some(p);
+        }
+        (None, Some((p, li))) => {
+            // Reported anyway: an invalid IBAN on an invoice is itself a finding.
+            let ln = &ctx.lines[li];
+            acc.ev(
+                "iban",
+                0.3,
+                FieldSource::TextLayer,
+                ln.page,
+                ln.line,
+                ln.text,
+            );
+            acc.inv.iban = Some(p);
+        }
+        _ => {}
+    }
+    for ln in &ctx.lines {
+        for h in ln.hits.iter().filter(|h| h.f == F::Bic) {
+            let r = ln.right_of(h);
+            if let Some(t) = r
+                .split_whitespace()
+                .take(2)
+                .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+                .find(|t| bic_is_valid(t))
+            {
+                let country_ok = acc
+                    .inv
+                    .iban
+                    .as_ref()
+                    .is_none_or(|i| normalize_iban(i).get(..2) == t.get(4..6));
+                acc.ev(
+                    "bic",
+                    if country_ok { 0.9 } else { 0.75 },
+                    FieldSource::TextLayer,
+                    ln.page,
+                    ln.line,
+                    ln.text,
+                );
+                acc.inv.bic = Some(t.to_string());
+                return;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Totals
+
+fn amount_values(ctx: &Ctx, li: usize, h: &Hit) -> Option<(Vec<FoundAmount>, usize)> {
+    let ln = &ctx.lines[li];
+    let end = ln
+        .hits
+        .iter()
+        .filter(|o| o.start >= h.end && o.f != F::Ignore)
+        .map(|o| o.start)
+        .min()
+        .unwrap_or(ln.text.len());
+    let region = &ln.text[h.end..end];
+    let found: Vec<FoundAmount> = find_amounts(region, ctx.dec)
+        .into_iter()
+        .filter(|a| !a.percent)
+        .collect();
+    if !found.is_empty() {
+        return Some((found, li));
+    }
+    if !region
+        .trim_matches(|c: char| c.is_whitespace() || c == ':')
+        .is_empty()
+        && find_amounts(region, ctx.dec).is_empty()
+    {
+        // Some text but no amount right of the label (a sentence): try below only
+        // when the label stands alone in its cell.
+    }
+    let (t, vli) = below(ctx, li, h)?;
+    let found: Vec<FoundAmount> = find_amounts(t, ctx.dec)
+        .into_iter()
+        .filter(|a| !a.percent)
+        .collect();
+    (!found.is_empty()).then_some((found, vli))
+}
+
+fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
+    let mut cands: Vec<AmountCand> = Vec::new();
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        if table_rows.contains(&li) {
+            continue;
+        }
+        for h in &ln.hits {
+            if !matches!(h.f, F::Net | F::Tax | F::Gross | F::Due | F::Prepaid) {
+                continue;
+            }
+            // A label in the middle of a sentence is not a total label.
+            let first_cell_start = ln
+                .cells
+                .iter()
+                .find(|c| c.end > h.start)
+                .map_or(0, |c| c.start);
+            if h.start > first_cell_start + 2
+                && !ln.text[first_cell_start..h.start].trim().is_empty()
+            {
+                let before = &ln.text[first_cell_start..h.start];
+                if before.chars().filter(|c| c.is_alphabetic()).count() > 12 {
+                    continue;
+                }
+            }
+            let Some((found, vli)) = amount_values(ctx, li, h) else {
+                continue;
+            };
+            let last = found.last().cloned();
+            let Some(last) = last else { continue };
+            let rate = if h.f == F::Tax {
+                let end = ln
+                    .hits
+                    .iter()
+                    .filter(|o| o.start >= h.end)
+                    .map(|o| o.start)
+                    .min()
+                    .unwrap_or(ln.text.len());
+                find_amounts(&ln.text[h.end..end], ctx.dec)
+                    .into_iter()
+                    .find(|a| a.percent)
+                    .map(|a| a.num)
+                    .or_else(|| {
+                        find_amounts(&ln.text[..h.start], ctx.dec)
+                            .into_iter()
+                            .find(|a| a.percent)
+                            .map(|a| a.num)
+                    })
+            } else {
+                None
+            };
+            let basis = if h.f == F::Tax && found.len() >= 2 {
+                Some(found[found.len() - 2].num)
+            } else {
+                None
+            };
+            if last.currency.as_deref().is_some_and(|c| c != cur) {
+                continue;
+            }
+            cands.push(AmountCand {
+                f: h.f,
+                num: last.num,
+                rate,
+                basis,
+                idx: vli,
+            });
+            break;
+        }
+    }
+    let minor = |n: Num| n.to_minor(cur);
+    let of = |f: F| {
+        cands
+            .iter()
+            .filter(move |c| c.f == f && minor(c.num).is_some())
+    };
+
+    // Tax: one total line, or the sum of per-rate lines.
+    let mut tax_opts: Vec<(i64, usize)> = of(F::Tax)
+        .map(|c| (minor(c.num).unwrap_or(0), c.idx))
+        .collect();
+    let rate_lines: Vec<&AmountCand> = of(F::Tax).filter(|c| c.rate.is_some()).collect();
+    if rate_lines.len() > 1 {
+        let sum: i64 = rate_lines
+            .iter()
+            .filter_map(|c| minor(c.num))
+            .fold(0i64, |a, b| a.saturating_add(b));
+        tax_opts.push((sum, rate_lines[rate_lines.len() - 1].idx));
+    }
+    let nets: Vec<(i64, usize)> = of(F::Net)
+        .map(|c| (minor(c.num).unwrap_or(0), c.idx))
+        .collect();
+    let grosses: Vec<(i64, usize)> = of(F::Gross)
+        .chain(of(F::Due))
+        .map(|c| (minor(c.num).unwrap_or(0), c.idx))
+        .collect();
+
+    type At = (i64, usize);
+    let mut best: Option<(At, At, At)> = None;
+    for n in &nets {
+        for t in &tax_opts {
+            for g in &grosses {
+                if n.0 as i128 + t.0 as i128 == g.0 as i128
+                    && best
+                        .as_ref()
+                        .is_none_or(|b| g.0 > b.2.0 || g.0 == b.2.0 && g.1 > b.2.1)
+                {
+                    best = Some((*n, *t, *g));
+                }
+            }
+        }
+    }
+    let money = |m: i64| Money {
+        minor: m,
+        currency: cur.to_string(),
+    };
+    let put = |acc: &mut Acc, field: &str, v: (i64, usize), conf: f32| {
+        let ln = &ctx.lines[v.1];
+        acc.ev(
+            field,
+            conf,
+            FieldSource::TextLayer,
+            ln.page,
+            ln.line,
+            ln.text,
+        );
+        let m = Some(money(v.0));
+        match field {
+            "net_total" => acc.inv.net_total = m,
+            "tax_total" => acc.inv.tax_total = m,
+            "gross_total" => acc.inv.gross_total = m,
+            "amount_due" => acc.inv.amount_due = m,
+            _ => acc.inv.prepaid = m,
+        }
+    };
+    let gross_labelled: Vec<(i64, usize)> = of(F::Gross)
+        .map(|c| (minor(c.num).unwrap_or(0), c.idx))
+        .collect();
+    match best {
+        Some((n, t, g)) => {
+            put(acc, "net_total", n, 0.95);
+            put(acc, "tax_total", t, 0.95);
+            // If the triple closed on an "amount due" line, the gross is the same
+            // number; prefer a labelled gross line of that value for the evidence.
+            let g = gross_labelled
+                .iter()
+                .find(|x| x.0 == g.0)
+                .copied()
+                .unwrap_or(g);
+            put(acc, "gross_total", g, 0.95);
+        }
+        None => {
+            if let Some(n) = nets.last() {
+                put(acc, "net_total", *n, 0.7);
+            }
+            if let Some(t) = tax_opts.last() {
+                put(acc, "tax_total", *t, 0.7);
+            }
+            if let Some(g) = gross_labelled.iter().max_by_key(|g| (g.0, g.1)) {
+                put(acc, "gross_total", *g, 0.7);
+            }
+            derive_missing(acc, cur);
+        }
+    }
+    // Prepaid and amount due.
+    if let Some(p) = of(F::Prepaid).next_back() {
+        put(acc, "prepaid", (minor(p.num).unwrap_or(0), p.idx), 0.8);
+    }
+    if let Some(d) = of(F::Due).next_back() {
+        let v = minor(d.num).unwrap_or(0);
+        let consistent = acc.inv.gross_total.as_ref().is_some_and(|g| {
+            g.minor.saturating_sub(
+                acc.inv
+                    .prepaid
+                    .as_ref()
+                    .map_or(0, |p| p.minor.saturating_abs()),
+            ) == v
+        });
+        put(
+            acc,
+            "amount_due",
+            (v, d.idx),
+            if consistent { 0.95 } else { 0.75 },
+        );
+    } else if let Some(g) = acc.inv.gross_total.clone() {
+        let due = g.minor.saturating_sub(
+            acc.inv
+                .prepaid
+                .as_ref()
+                .map_or(0, |p| p.minor.saturating_abs()),
+        );
+        acc.ev(
+            "amount_due",
+            0.7,
+            FieldSource::Derived,
+            0,
+            0,
+            "gross_total - prepaid",
+        );
+        acc.inv.amount_due = Some(money(due));
+    }
+
+    // VAT breakdown rows from per-rate tax lines.
+    let net = acc.inv.net_total.clone();
+    let single = rate_lines.len() == 1;
+    for c in rate_lines {
+        let (Some(rate), Some(amount)) = (c.rate.and_then(Num::to_decimal), minor(c.num)) else {
+            continue;
+        };
+        let basis = match c.basis.and_then(minor) {
+            Some(b) => Some(b),
+            None if single => net.as_ref().map(|n| n.minor),
+            None => None,
+        };
+        if let Some(b) = basis {
+            acc.inv.tax_breakdown.push(TaxLine {
+                rate,
+                basis: money(b),
+                amount: money(amount),
+                category: None,
+            });
+        }
+    }
+}
+
+/// With two of net / tax / gross known, the third is their difference or sum.
+fn derive_missing(acc: &mut Acc, cur: &str) {
+    let m = |v: i64| {
+        Some(Money {
+            minor: v,
+            currency: cur.to_string(),
+        })
+    };
+    let (n, t, g) = (
+        acc.inv.net_total.as_ref().map(|x| x.minor),
+        acc.inv.tax_total.as_ref().map(|x| x.minor),
+        acc.inv.gross_total.as_ref().map(|x| x.minor),
+    );
+    match (n, t, g) {
+        (Some(n), Some(t), None) => {
+            acc.inv.gross_total = m(n.saturating_add(t));
+            acc.ev(
+                "gross_total",
+                0.7,
+                FieldSource::Derived,
+                0,
+                0,
+                "net_total + tax_total",
+            );
+        }
+        (Some(n), None, Some(g)) if g >= n => {
+            acc.inv.tax_total = m(g.saturating_sub(n));
+            acc.ev(
+                "tax_total",
+                0.6,
+                FieldSource::Derived,
+                0,
+                0,
+                "gross_total - net_total",
+            );
+        }
+        (None, Some(t), Some(g)) => {
+            acc.inv.net_total = m(g.saturating_sub(t));
+            acc.ev(
+                "net_total",
+                0.6,
+                FieldSource::Derived,
+                0,
+                0,
+                "gross_total - tax_total",
+            );
+        }
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Line items
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Pos,
+    Desc,
+    Qty,
+    Unit,
+    Price,
+    Amount,
+    Vat,
+    Code,
+}
+
+const HEADERS: &[(Col, &str)] = &[
+    (Col::Pos, "pos"),
+    (Col::Pos, "#"),
+    (Col::Pos, "nr"),
+    (Col::Pos, "no"),
+    (Col::Pos, "line"),
+    (Col::Desc, "description"),
+    (Col::Desc, "item"),
+    (Col::Desc, "items"),
+    (Col::Desc, "product"),
+    (Col::Desc, "service"),
+    (Col::Desc, "item description"),
+    (Col::Desc, "details"),
+    (Col::Desc, "beschreibung"),
+    (Col::Desc, "bezeichnung"),
+    (Col::Desc, "artikel"),
+    (Col::Desc, "leistung"),
+    (Col::Desc, "artikelbezeichnung"),
+    (Col::Desc, "leistungsbeschreibung"),
+    (Col::Desc, "designation"),
+    (Col::Desc, "libelle"),
+    (Col::Desc, "article"),
+    (Col::Desc, "prestation"),
+    (Col::Desc, "omschrijving"),
+    (Col::Desc, "product"),
+    (Col::Desc, "dienst"),
+    (Col::Desc, "descripcion"),
+    (Col::Desc, "concepto"),
+    (Col::Desc, "articulo"),
+    (Col::Desc, "descrizione"),
+    (Col::Desc, "articolo"),
+    (Col::Desc, "prodotto"),
+    (Col::Qty, "qty"),
+    (Col::Qty, "quantity"),
+    (Col::Qty, "hours"),
+    (Col::Qty, "menge"),
+    (Col::Qty, "anzahl"),
+    (Col::Qty, "qte"),
+    (Col::Qty, "quantite"),
+    (Col::Qty, "aantal"),
+    (Col::Qty, "cantidad"),
+    (Col::Qty, "cant"),
+    (Col::Qty, "quantita"),
+    (Col::Qty, "qta"),
+    (Col::Qty, "stk"), (Col::Qty, "anz"), (Col::Qty, "q.ta"), (Col::Qty, "units"), (Col::Qty, "uds"),
+    (Col::Unit, "unit"),
+    (Col::Unit, "einheit"),
+    (Col::Unit, "unite"),
+    (Col::Unit, "eenheid"),
+    (Col::Unit, "unidad"),
+    (Col::Unit, "unita"),
+    (Col::Unit, "um"),
+    (Col::Unit, "u.m"),
+    (Col::Unit, "me"),
+    (Col::Price, "unit price"),
+    (Col::Price, "price"),
+    (Col::Price, "rate"),
+    (Col::Price, "price per unit"),
+    (Col::Price, "einzelpreis"),
+    (Col::Price, "preis"),
+    (Col::Price, "e-preis"),
+    (Col::Price, "stuckpreis"),
+    (Col::Price, "ep"),
+    (Col::Price, "prix unitaire"),
+    (Col::Price, "prix unit ht"),
+    (Col::Price, "prix unitaire ht"),
+    (Col::Price, "pu ht"), (Col::Price, "p.u. ht"), (Col::Price, "p.u ht"), (Col::Price, "price each"), (Col::Price, "p. unit"), (Col::Price, "pr. unit"),
+    (Col::Price, "p.u"),
+    (Col::Price, "pu"),
+    (Col::Price, "prix"),
+    (Col::Price, "prijs"),
+    (Col::Price, "stukprijs"),
+    (Col::Price, "eenheidsprijs"),
+    (Col::Price, "precio unitario"),
+    (Col::Price, "precio"),
+    (Col::Price, "prezzo unitario"),
+    (Col::Price, "prezzo"),
+    (Col::Amount, "amount"),
+    (Col::Amount, "total"),
+    (Col::Amount, "line total"),
+    (Col::Amount, "net"),
+    (Col::Amount, "net amount"),
+    (Col::Amount, "gesamt"),
+    (Col::Amount, "betrag"),
+    (Col::Amount, "gesamtpreis"),
+    (Col::Amount, "summe"),
+    (Col::Amount, "netto"),
+    (Col::Amount, "gesamt netto"),
+    (Col::Amount, "montant"),
+    (Col::Amount, "montant ht"),
+    (Col::Amount, "total ht"),
+    (Col::Amount, "bedrag"),
+    (Col::Amount, "totaal"),
+    (Col::Amount, "importe"),
+    (Col::Amount, "importo"),
+    (Col::Amount, "totale"),
+    (Col::Amount, "subtotal"),
+    (Col::Vat, "vat"),
+    (Col::Vat, "vat %"),
+    (Col::Vat, "tax"),
+    (Col::Vat, "tax %"),
+    (Col::Vat, "vat rate"),
+    (Col::Vat, "mwst"),
+    (Col::Vat, "mwst %"),
+    (Col::Vat, "ust"),
+    (Col::Vat, "ust %"),
+    (Col::Vat, "tva"),
+    (Col::Vat, "tva %"),
+    (Col::Vat, "taux tva"),
+    (Col::Vat, "btw"),
+    (Col::Vat, "btw %"),
+    (Col::Vat, "iva"),
+    (Col::Vat, "iva %"),
+    (Col::Vat, "%"), (Col::Vat, "% iva"), (Col::Vat, "aliquota"), (Col::Vat, "steuersatz"), (Col::Vat, "taux"), (Col::Vat, "tax rate"), (Col::Vat, "% vat"),
+    (Col::Code, "sku"),
+    (Col::Code, "code"),
+    (Col::Code, "item no"),
+    (Col::Code, "art.-nr"),
+    (Col::Code, "art-nr"),
+    (Col::Code, "artikelnummer"),
+    (Col::Code, "artikelnr"),
+    (Col::Code, "art.nr"),
+    (Col::Code, "reference"),
+    (Col::Code, "ref"),
+    (Col::Code, "codigo"),
+    (Col::Code, "codice"),
+    (Col::Code, "product code"),
+];
+
+fn header_class(cell: &str) -> Option<Col> {
+    let (n, _) = fold(cell);
+    let mut t: String = n
+        .chars()
+        .map(|c| {
+            if c == '(' || c == ')' || c == ':' || c == '[' || c == ']' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    for cur in ["eur", "usd", "gbp", "chf", "€", "$", "£", "in"] {
+        t = t
+            .split_whitespace()
+            .filter(|w| *w != cur)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    let t = t.trim().trim_end_matches('.').trim();
+    HEADERS.iter().find(|(_, h)| *h == t).map(|(c, _)| *c)
+}
+
+/// Columns of a header line, when it is one.
+fn header_columns(ln: &Ln) -> Option<Vec<(Col, f32, f32)>> {
+    let cols: Vec<(Col, f32, f32)> = ln
+        .cells
+        .iter()
+        .filter_map(|c| header_class(ln.cell_text(c)).map(|k| (k, c.x0, c.x1)))
+        .collect();
+    let has = |k: Col| cols.iter().any(|c| c.0 == k);
+    let enough = cols.len() >= 3 && cols.len() * 2 > ln.cells.len();
+    (enough && has(Col::Desc) && (has(Col::Amount) || has(Col::Price))).then_some(cols)
+}
+
+fn column_of(cols: &[(Col, f32, f32)], c: &Cell) -> Col {
+    let best = cols
+        .iter()
+        .map(|(k, x0, x1)| {
+            let ov = (c.x1.min(*x1) - c.x0.max(*x0)).max(0.0);
+            let dist = ((c.x0 + c.x1) / 2.0 - (x0 + x1) / 2.0).abs();
+            (*k, ov, dist)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.2.total_cmp(&a.2)));
+    best.map_or(Col::Desc, |b| b.0)
+}
+
+/// Parse the line-items table(s); returns the indices of the header and row lines.
+fn line_items(ctx: &Ctx, acc: &mut Acc, cur: Option<&str>) -> Vec<usize> {
+    let mut rows = Vec::new();
+    let mut headers = Vec::new();
+    let mut cols: Option<Vec<(Col, f32, f32)>> = None;
+    let mut page = 0;
+    let mut misses = 0;
+    let mut first_row: Option<usize> = None;
+    let mut done = false;
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        if done {
+            break;
+        }
+        if let Some(h) = header_columns(ln) {
+            headers.push(li);
+            cols = Some(h);
+            page = ln.page;
+            misses = 0;
+            continue;
+        }
+        let Some(cs) = &cols else { continue };
+        if ln.page != page {
+            // A table continues on a new page only under a repeated header.
+            cols = None;
+            continue;
+        }
+        // The totals block ends the table.
+        if let Some(h) = ln.hits.first()
+            && matches!(h.f, F::Net | F::Gross | F::Due | F::Tax)
+            && ln.cells.first().is_some_and(|c| h.start <= c.start + 1)
+            && acc.inv.line_items.len() + usize::from(first_row.is_some()) > 0
+        {
+            let col = ln.cells.first().map(|c| column_of(cs, c));
+            if col != Some(Col::Desc) || ln.cells.len() <= 2 || !acc.inv.line_items.is_empty() {
+                done = true;
+                continue;
+            }
+        }
+        let mut desc = Vec::new();
+        let (mut qty, mut unit, mut price, mut amount, mut vat, mut code) =
+            (None, None, None, None, None, None);
+        for c in &ln.cells {
+            let t = ln.cell_text(c);
+            match column_of(cs, c) {
+                Col::Desc => desc.push(t),
+                Col::Pos => {}
+                Col::Qty => {
+                    let mut it = t.splitn(2, ' ');
+                    qty = it.next().and_then(|q| parse_quantity(q, ctx.dec));
+                    if let Some(u) = it.next() {
+                        unit = Some(u.trim().to_string());
+                    }
+                }
+                Col::Unit => unit = Some(t.to_string()),
+                Col::Price => price = find_amounts(t, ctx.dec).into_iter().next().map(|a| a.num),
+                Col::Amount => {
+                    amount = find_amounts(t, ctx.dec)
+                        .into_iter()
+                        .rfind(|a| a.has_decimals)
+                        .map(|a| a.num)
+                }
+                Col::Vat => vat = parse_quantity(t, ctx.dec),
+                Col::Code => code = Some(t.to_string()),
+            }
+        }
+        let description = desc.join(" ");
+        match amount {
+            Some(a) if !description.is_empty() || qty.is_some() => {
+                misses = 0;
+                rows.push(li);
+                first_row.get_or_insert(li);
+                acc.inv.line_items.push(LineItem {
+                    description,
+                    quantity: qty.and_then(Num::to_decimal),
+                    unit,
+                    unit_price: price.and_then(Num::to_decimal),
+                    net_amount: cur.and_then(|c| a.to_money(c)),
+                    tax_rate: vat.and_then(Num::to_decimal),
+                    product_code: code,
+                });
+            }
+            None if !description.is_empty()
+                && qty.is_none()
+                && price.is_none()
+                && misses == 0
+                && ln.hits.is_empty() =>
+            {
+                // A wrapped description continues the row above.
+                if let Some(last) = acc.inv.line_items.last_mut()
+                    && rows.last() == Some(&(li - 1))
+                    && ln.cells.iter().all(|c| column_of(cs, c) == Col::Desc)
+                {
+                    last.description.push(' ');
+                    last.description.push_str(&description);
+                    rows.push(li);
+                } else {
+                    misses += 1;
+                }
+            }
+            _ => {
+                misses += 1;
+                if misses >= 4 {
+                    cols = None;
+                }
+            }
+        }
+    }
+    if let Some(f) = first_row {
+        let ln = &ctx.lines[f];
+        acc.ev(
+            "line_items",
+            0.75,
+            FieldSource::TextLayer,
+            ln.page,
+            ln.line,
+            ln.text,
+        );
+    }
+    // Header rows are not totals either ("Total" over the amount column).
+    rows.extend(headers);
+    rows
+}
+
+/// A line as the extractor sees it (cells with x extents, labels), for templates.
+pub fn line_view<'a>(
+    page: &'a papyr_sdk::types::Page,
+    l: &'a papyr_sdk::types::TextLine,
+) -> Ln<'a> {
+    Ln::new(page, l)
+}
+
+/// Compact VAT ids printed on a line.
+pub fn vat_ids_on(text: &str) -> Vec<String> {
+    vat_ids_in(text).into_iter().map(|v| v.0).collect()
+}
