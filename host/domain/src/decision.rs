@@ -62,7 +62,7 @@ pub fn decide(policy: &DecisionPolicy, gross: Option<&Amount>, findings: &[Findi
         return (Decision::Hold, score, reasons);
     }
     if score >= policy.hold_score {
-        reasons.push(format!("risk score {score} ≥ hold threshold {}", policy.hold_score));
+        reasons.push(format!("risk score {score} is at or above the hold threshold {}", policy.hold_score));
         return (Decision::Hold, score, reasons);
     }
     if let Some(w) = worst.filter(|w| *w >= Severity::Medium) {

@@ -308,6 +308,33 @@ impl Runtime {
         Ok(out)
     }
 
+    /// For benchmarks: instantiate `plugin` once and call `check` `n` times on that
+    /// one instance, returning each call's duration. Production never reuses an
+    /// instance; this measures what a fresh store per call costs in comparison.
+    pub fn bench_check_reused(
+        &self,
+        plugin: &Plugin,
+        caps: Capabilities,
+        limits: &Limits,
+        input: &types::CheckInput,
+        n: usize,
+    ) -> Result<Vec<Duration>, CallError> {
+        Self::expect(plugin, World::FraudRule)?;
+        let mut store = self.store(caps, limits)?;
+        let inst = |e: wasmtime::Error| CallError::Instantiate(format!("{e:#}"));
+        let p = fraud_rule::FraudRulePre::new(plugin.pre.clone()).map_err(inst)?.instantiate(&mut store).map_err(inst)?;
+        let mut times = Vec::with_capacity(n);
+        for _ in 0..n {
+            store.set_fuel(limits.fuel).map_err(inst)?;
+            store.set_epoch_deadline((limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
+            let t = Instant::now();
+            let r = p.call_check(&mut store, input).map_err(|e| classify_trap(&e, ""))?;
+            times.push(t.elapsed());
+            r.map_err(|e| CallError::Stage(stage_error_text(&e)))?;
+        }
+        Ok(times)
+    }
+
     pub fn render(&self, plugin: &Plugin, caps: Capabilities, limits: &Limits, input: &types::ReportInput) -> Result<Called<Vec<u8>>, CallError> {
         Self::expect(plugin, World::Reporter)?;
         let out = self.call(plugin, caps, limits, |store, pre| {

@@ -64,11 +64,19 @@ fn es_cif_check(body: &[u32]) -> u32 {
 }
 
 fn nl_sum(d: &[u32]) -> u32 {
-    d.iter().take(8).enumerate().map(|(i, &x)| x * (9 - i as u32)).sum()
+    d.iter()
+        .take(8)
+        .enumerate()
+        .map(|(i, &x)| x * (9 - i as u32))
+        .sum()
 }
 
 fn gb_sum(d: &[u32]) -> u32 {
-    d.iter().take(7).enumerate().map(|(i, &x)| x * (8 - i as u32)).sum()
+    d.iter()
+        .take(7)
+        .enumerate()
+        .map(|(i, &x)| x * (8 - i as u32))
+        .sum()
 }
 
 fn ch_check(body: &[u32]) -> Option<u32> {
@@ -202,12 +210,7 @@ pub fn vat_valid(v: &str) -> bool {
             let siren: u64 = join(&d[2..]).parse().unwrap_or(0);
             key == (12 + 3 * (siren % 97)) % 97
         }
-        "NL" => {
-            rest.len() == 12
-                && &rest[9..10] == "B"
-                && d.len() == 11
-                && nl_sum(&d) % 11 == d[8]
-        }
+        "NL" => rest.len() == 12 && &rest[9..10] == "B" && d.len() == 11 && nl_sum(&d) % 11 == d[8],
         "BE" => {
             rest.len() == 10 && d.len() == 10 && {
                 let n: u64 = join(&d[..8]).parse().unwrap_or(0);
@@ -216,11 +219,13 @@ pub fn vat_valid(v: &str) -> bool {
             }
         }
         "IT" => rest.len() == 11 && d.len() == 11 && luhn_valid(&d),
-        "ES" => {
-            rest.len() == 9 && d.len() == 8 && es_cif_check(&d[..7]) == d[7]
+        "ES" => rest.len() == 9 && d.len() == 8 && es_cif_check(&d[..7]) == d[7],
+        "AT" => {
+            rest.len() == 9 && rest.starts_with('U') && d.len() == 8 && at_check(&d[..7]) == d[7]
         }
-        "AT" => rest.len() == 9 && rest.starts_with('U') && d.len() == 8 && at_check(&d[..7]) == d[7],
-        "GB" => rest.len() == 9 && d.len() == 9 && (gb_sum(&d) + d[7] * 10 + d[8]) % 97 == 0,
+        "GB" => {
+            rest.len() == 9 && d.len() == 9 && (gb_sum(&d) + d[7] * 10 + d[8]).is_multiple_of(97)
+        }
         "CH" => rest.len() == 10 && d.len() == 9 && ch_check(&d[..8]) == Some(d[8]),
         "SE" => rest.len() == 12 && d.len() == 12 && rest.ends_with("01") && luhn_valid(&d[..10]),
         "PL" => rest.len() == 10 && d.len() == 10 && pl_check(&d[..9]) == Some(d[9]),
@@ -292,7 +297,11 @@ fn mod97(s: &str) -> u32 {
             'A'..='Z' => c as u32 - 'A' as u32 + 10,
             _ => return 0,
         };
-        r = if v >= 10 { (r * 100 + v) % 97 } else { (r * 10 + v) % 97 };
+        r = if v >= 10 {
+            (r * 100 + v) % 97
+        } else {
+            (r * 10 + v) % 97
+        };
     }
     r
 }
@@ -304,7 +313,11 @@ pub fn gen_iban(country: &str, bank_letters: &str, rng: &mut Rng) -> String {
     let mut letters = bank_letters.chars();
     for p in bban_pattern(country).chars() {
         match p {
-            'a' => bban.push(letters.next().unwrap_or_else(|| char::from(b'A' + rng.below(26) as u8))),
+            'a' => bban.push(
+                letters
+                    .next()
+                    .unwrap_or_else(|| char::from(b'A' + rng.below(26) as u8)),
+            ),
             _ => bban.push(char::from(b'0' + rng.digit() as u8)),
         }
     }
@@ -322,7 +335,11 @@ pub fn gen_iban(country: &str, bank_letters: &str, rng: &mut Rng) -> String {
 }
 
 pub fn iban_valid(iban: &str) -> bool {
-    if iban.len() < 5 || !iban.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+    if iban.len() < 5
+        || !iban
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+    {
         return false;
     }
     let cc = &iban[..2];
@@ -391,7 +408,9 @@ mod tests {
     #[test]
     fn generated_ids_validate_and_corruptions_fail() {
         let mut rng = Rng::new(7);
-        for cc in ["DE", "FR", "NL", "BE", "ES", "IT", "AT", "GB", "CH", "SE", "PL", "US"] {
+        for cc in [
+            "DE", "FR", "NL", "BE", "ES", "IT", "AT", "GB", "CH", "SE", "PL", "US",
+        ] {
             for _ in 0..200 {
                 let v = gen_vat(cc, &mut rng);
                 assert!(vat_valid(&v), "{v}");

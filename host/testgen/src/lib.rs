@@ -2,17 +2,17 @@
 //! non-invoices) with planted fraud signals, ground truth (`truth.jsonl`), origin
 //! sidecars and a tenant file. Same options → byte-identical output.
 
-mod stream;
 pub mod ids;
 pub mod locale;
 mod model;
 pub mod pdf;
 mod render;
+mod stream;
 pub mod util;
 mod xml;
 
-pub use stream::{BENIGN, Fields, LineTruth, RULES, THRESHOLD, TODAY, TaxTruth, Truth, fold};
 use std::path::PathBuf;
+pub use stream::{BENIGN, Fields, LineTruth, RULES, THRESHOLD, TODAY, TaxTruth, Truth, fold};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {

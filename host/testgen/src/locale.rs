@@ -1,4 +1,6 @@
 //! Language-specific labels, number, date and money formats.
+// `*rng.pick(&[...])` needs the explicit deref to yield `&'static str`; the lint misreads it.
+#![allow(clippy::explicit_auto_deref)]
 
 use crate::util::{Date, Rng};
 
@@ -22,10 +24,8 @@ impl NumFmt {
         let whole = (a / 100).to_string();
         let mut grouped = String::new();
         for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                if let Some(g) = self.group {
-                    grouped.push(g);
-                }
+            if let (true, Some(g)) = (i > 0 && (whole.len() - i).is_multiple_of(3), self.group) {
+                grouped.push(g);
             }
             grouped.push(c);
         }
@@ -78,28 +78,88 @@ pub fn num_fmt(lang: &str, country: &str, rng: &mut Rng) -> NumFmt {
 fn month_names(lang: &str) -> [&'static str; 12] {
     match lang {
         "de" => [
-            "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-            "Oktober", "November", "Dezember",
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
         ],
         "fr" => [
-            "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-            "octobre", "novembre", "décembre",
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
         ],
         "nl" => [
-            "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-            "september", "oktober", "november", "december",
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
         ],
         "es" => [
-            "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-            "septiembre", "octubre", "noviembre", "diciembre",
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
         ],
         "it" => [
-            "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-            "settembre", "ottobre", "novembre", "dicembre",
+            "gennaio",
+            "febbraio",
+            "marzo",
+            "aprile",
+            "maggio",
+            "giugno",
+            "luglio",
+            "agosto",
+            "settembre",
+            "ottobre",
+            "novembre",
+            "dicembre",
         ],
         _ => [
-            "January", "February", "March", "April", "May", "June", "July", "August", "September",
-            "October", "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ],
     }
 }
@@ -111,8 +171,8 @@ fn month_abbr(lang: &str) -> [&'static str; 12] {
             "nov.", "déc.",
         ],
         "de" => [
-            "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.",
-            "Nov.", "Dez.",
+            "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.",
+            "Dez.",
         ],
         _ => [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -124,15 +184,15 @@ fn month_abbr(lang: &str) -> [&'static str; 12] {
 /// [`date_styles`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum DateStyle {
-    Dots,       // 31.12.2026
-    SlashDmy,   // 31/12/2026
-    SlashMdy,   // 12/31/2026
-    Iso,        // 2026-12-31
-    DashDmy,    // 31-12-2026
-    LongDmy,    // 31 December 2026 / 31. Dezember 2026 / 31 de diciembre de 2026
-    LongMdy,    // December 31, 2026
-    AbbrDmy,    // 31 déc. 2026 / 31 Dec 2026
-    ShortYear,  // 31.12.26 (holdout only)
+    Dots,      // 31.12.2026
+    SlashDmy,  // 31/12/2026
+    SlashMdy,  // 12/31/2026
+    Iso,       // 2026-12-31
+    DashDmy,   // 31-12-2026
+    LongDmy,   // 31 December 2026 / 31. Dezember 2026 / 31 de diciembre de 2026
+    LongMdy,   // December 31, 2026
+    AbbrDmy,   // 31 déc. 2026 / 31 Dec 2026
+    ShortYear, // 31.12.26 (holdout only)
 }
 
 /// (dev styles, holdout-only styles) per language and country.
@@ -266,10 +326,19 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
         "de" => match key {
             Invoice => (&["Rechnung", "RECHNUNG"], &["Faktura"]),
             CreditNote => (&["Gutschrift", "Rechnungskorrektur"], &["Stornorechnung"]),
-            InvoiceNo => (&["Rechnungsnummer", "Rechnungs-Nr.", "Rechnung Nr."], &["Beleg-Nr.", "Fakturanummer"]),
+            InvoiceNo => (
+                &["Rechnungsnummer", "Rechnungs-Nr.", "Rechnung Nr."],
+                &["Beleg-Nr.", "Fakturanummer"],
+            ),
             CreditNoteNo => (&["Gutschrift-Nr.", "Gutschriftsnummer"], &["Beleg-Nr."]),
-            Date => (&["Rechnungsdatum", "Datum"], &["Belegdatum", "Ausstellungsdatum"]),
-            DueDate => (&["Fällig am", "Zahlbar bis", "Fälligkeitsdatum"], &["Zahlungsziel"]),
+            Date => (
+                &["Rechnungsdatum", "Datum"],
+                &["Belegdatum", "Ausstellungsdatum"],
+            ),
+            DueDate => (
+                &["Fällig am", "Zahlbar bis", "Fälligkeitsdatum"],
+                &["Zahlungsziel"],
+            ),
             Po => (&["Bestellnummer", "Ihre Bestellung"], &["Auftragsnummer"]),
             CustomerNo => (&["Kundennummer", "Kunden-Nr."], &["Debitor"]),
             VatId => (&["USt-IdNr.", "USt-ID"], &["Umsatzsteuer-ID"]),
@@ -283,24 +352,42 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
             Discount => (&["Rabatt", "Nachlass"], &["Skonto"]),
             Net => (&["Nettobetrag", "Summe netto", "Netto"], &["Gesamt netto"]),
             Vat => (&["MwSt.", "USt.", "Umsatzsteuer"], &["zzgl. Umsatzsteuer"]),
-            Gross => (&["Gesamtbetrag", "Bruttobetrag", "Summe brutto"], &["Rechnungsbetrag"]),
+            Gross => (
+                &["Gesamtbetrag", "Bruttobetrag", "Summe brutto"],
+                &["Rechnungsbetrag"],
+            ),
             Prepaid => (&["Bereits bezahlt", "Anzahlung"], &["Abschlagszahlung"]),
-            AmountDue => (&["Zu zahlen", "Zahlbetrag", "Offener Betrag"], &["Zahlungsbetrag"]),
+            AmountDue => (
+                &["Zu zahlen", "Zahlbetrag", "Offener Betrag"],
+                &["Zahlungsbetrag"],
+            ),
             Iban => (&["IBAN"], &["Konto (IBAN)"]),
             Bic => (&["BIC", "SWIFT/BIC"], &["BIC-Code"]),
             Bank => (&["Bankverbindung"], &["Zahlungsempfänger"]),
             Page => (&["Seite"], &["Blatt"]),
             Continued => (&["Übertrag", "Fortsetzung"], &["Fortsetzung von Seite"]),
             BillTo => (&["Rechnungsempfänger", "An"], &["Empfänger"]),
-            Terms => (&["Zahlbar innerhalb von {d} Tagen ohne Abzug."], &["Zahlungsziel {d} Tage netto."]),
+            Terms => (
+                &["Zahlbar innerhalb von {d} Tagen ohne Abzug."],
+                &["Zahlungsziel {d} Tage netto."],
+            ),
         },
         "fr" => match key {
             Invoice => (&["Facture", "FACTURE"], &["Note de frais"]),
             CreditNote => (&["Avoir", "Facture d'avoir"], &["Note de crédit"]),
-            InvoiceNo => (&["N° de facture", "Facture n°", "Numéro de facture"], &["Réf. facture", "N° pièce"]),
+            InvoiceNo => (
+                &["N° de facture", "Facture n°", "Numéro de facture"],
+                &["Réf. facture", "N° pièce"],
+            ),
             CreditNoteNo => (&["N° d'avoir", "Avoir n°"], &["Réf. avoir"]),
-            Date => (&["Date de facture", "Date"], &["Date d'émission", "Émise le"]),
-            DueDate => (&["Date d'échéance", "Échéance", "À payer avant le"], &["Payable le"]),
+            Date => (
+                &["Date de facture", "Date"],
+                &["Date d'émission", "Émise le"],
+            ),
+            DueDate => (
+                &["Date d'échéance", "Échéance", "À payer avant le"],
+                &["Payable le"],
+            ),
             Po => (&["N° de commande", "Bon de commande"], &["Réf. commande"]),
             CustomerNo => (&["N° client", "Code client"], &["Réf. client"]),
             VatId => (&["N° TVA", "TVA intracommunautaire"], &["Identifiant TVA"]),
@@ -323,15 +410,24 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
             Page => (&["Page"], &["Feuillet"]),
             Continued => (&["Suite", "Report"], &["À reporter"]),
             BillTo => (&["Facturé à", "Client"], &["Destinataire"]),
-            Terms => (&["Paiement à {d} jours."], &["Règlement sous {d} jours net."]),
+            Terms => (
+                &["Paiement à {d} jours."],
+                &["Règlement sous {d} jours net."],
+            ),
         },
         "nl" => match key {
             Invoice => (&["Factuur", "FACTUUR"], &["Nota"]),
             CreditNote => (&["Creditnota", "Creditfactuur"], &["Credit nota"]),
-            InvoiceNo => (&["Factuurnummer", "Factuurnr.", "Factuur nr."], &["Notanummer", "Ons kenmerk"]),
+            InvoiceNo => (
+                &["Factuurnummer", "Factuurnr.", "Factuur nr."],
+                &["Notanummer", "Ons kenmerk"],
+            ),
             CreditNoteNo => (&["Creditnotanummer", "Creditnota nr."], &["Kenmerk"]),
             Date => (&["Factuurdatum", "Datum"], &["Datum uitgifte"]),
-            DueDate => (&["Vervaldatum", "Te betalen voor"], &["Uiterste betaaldatum"]),
+            DueDate => (
+                &["Vervaldatum", "Te betalen voor"],
+                &["Uiterste betaaldatum"],
+            ),
             Po => (&["Ordernummer", "Inkoopordernummer"], &["Uw referentie"]),
             CustomerNo => (&["Klantnummer"], &["Debiteurnummer"]),
             VatId => (&["Btw-nummer", "BTW-nr."], &["Btw-id"]),
@@ -343,7 +439,10 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
             VatRate => (&["Btw", "Btw %"], &["Tarief btw"]),
             Subtotal => (&["Subtotaal"], &["Totaal regels"]),
             Discount => (&["Korting"], &["Kredietbeperking"]),
-            Net => (&["Totaal excl. btw", "Subtotaal excl. btw"], &["Netto bedrag"]),
+            Net => (
+                &["Totaal excl. btw", "Subtotaal excl. btw"],
+                &["Netto bedrag"],
+            ),
             Vat => (&["Btw", "Btw-bedrag"], &["Totaal btw"]),
             Gross => (&["Totaal incl. btw", "Totaalbedrag"], &["Eindtotaal"]),
             Prepaid => (&["Reeds betaald", "Aanbetaling"], &["Voorschot"]),
@@ -354,15 +453,24 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
             Page => (&["Pagina"], &["Blad"]),
             Continued => (&["Vervolg"], &["Transport"]),
             BillTo => (&["Factuuradres", "Aan"], &["Geadresseerde"]),
-            Terms => (&["Betaling binnen {d} dagen."], &["Betalingstermijn {d} dagen."]),
+            Terms => (
+                &["Betaling binnen {d} dagen."],
+                &["Betalingstermijn {d} dagen."],
+            ),
         },
         "es" => match key {
             Invoice => (&["Factura", "FACTURA"], &["Factura comercial"]),
             CreditNote => (&["Nota de crédito", "Factura rectificativa"], &["Abono"]),
-            InvoiceNo => (&["Número de factura", "Nº factura", "Factura n.º"], &["Núm. documento", "Serie y número"]),
+            InvoiceNo => (
+                &["Número de factura", "Nº factura", "Factura n.º"],
+                &["Núm. documento", "Serie y número"],
+            ),
             CreditNoteNo => (&["Nº rectificativa", "Número de abono"], &["Ref. abono"]),
             Date => (&["Fecha de factura", "Fecha"], &["Fecha de emisión"]),
-            DueDate => (&["Fecha de vencimiento", "Vencimiento"], &["Pagar antes de"]),
+            DueDate => (
+                &["Fecha de vencimiento", "Vencimiento"],
+                &["Pagar antes de"],
+            ),
             Po => (&["Nº de pedido", "Pedido"], &["Orden de compra"]),
             CustomerNo => (&["Nº cliente"], &["Código cliente"]),
             VatId => (&["NIF", "CIF/NIF"], &["NIF-IVA"]),
@@ -378,7 +486,10 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
             Vat => (&["IVA", "Cuota IVA"], &["Total IVA"]),
             Gross => (&["Total factura", "Total"], &["Importe total"]),
             Prepaid => (&["Anticipo", "Ya pagado"], &["Pago a cuenta"]),
-            AmountDue => (&["Total a pagar", "Importe a pagar"], &["Pendiente de pago"]),
+            AmountDue => (
+                &["Total a pagar", "Importe a pagar"],
+                &["Pendiente de pago"],
+            ),
             Iban => (&["IBAN"], &["Cuenta IBAN"]),
             Bic => (&["BIC", "SWIFT"], &["Código BIC"]),
             Bank => (&["Datos bancarios"], &["Forma de pago: transferencia"]),
@@ -390,9 +501,15 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
         "it" => match key {
             Invoice => (&["Fattura", "FATTURA"], &["Fattura commerciale"]),
             CreditNote => (&["Nota di credito", "Nota credito"], &["Storno fattura"]),
-            InvoiceNo => (&["Numero fattura", "Fattura n.", "N. fattura"], &["Num. documento", "Nr. doc."]),
+            InvoiceNo => (
+                &["Numero fattura", "Fattura n.", "N. fattura"],
+                &["Num. documento", "Nr. doc."],
+            ),
             CreditNoteNo => (&["Nota di credito n.", "Numero nota"], &["Rif. nota"]),
-            Date => (&["Data fattura", "Data"], &["Data documento", "Data emissione"]),
+            Date => (
+                &["Data fattura", "Data"],
+                &["Data documento", "Data emissione"],
+            ),
             DueDate => (&["Scadenza", "Data di scadenza"], &["Pagamento entro il"]),
             Po => (&["Numero ordine", "Vs. ordine"], &["Rif. ordine"]),
             CustomerNo => (&["Codice cliente"], &["Cod. cliente"]),
@@ -407,7 +524,10 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
             Discount => (&["Sconto"], &["Abbuono"]),
             Net => (&["Imponibile", "Totale imponibile"], &["Totale netto"]),
             Vat => (&["IVA", "Totale IVA"], &["Imposta"]),
-            Gross => (&["Totale fattura", "Totale documento"], &["Totale complessivo"]),
+            Gross => (
+                &["Totale fattura", "Totale documento"],
+                &["Totale complessivo"],
+            ),
             Prepaid => (&["Acconto", "Già pagato"], &["Anticipo"]),
             AmountDue => (&["Netto a pagare", "Totale da pagare"], &["Da pagare"]),
             Iban => (&["IBAN"], &["Coordinate IBAN"]),
@@ -421,11 +541,20 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
         _ => match key {
             Invoice => (&["Invoice", "INVOICE", "Tax Invoice"], &["Bill"]),
             CreditNote => (&["Credit Note", "CREDIT NOTE"], &["Credit Memo"]),
-            InvoiceNo => (&["Invoice number", "Invoice No.", "Invoice #"], &["Bill no.", "Reference"]),
+            InvoiceNo => (
+                &["Invoice number", "Invoice No.", "Invoice #"],
+                &["Bill no.", "Reference"],
+            ),
             CreditNoteNo => (&["Credit note no.", "Credit note number"], &["Memo no."]),
-            Date => (&["Invoice date", "Date", "Date of issue"], &["Issued", "Bill date"]),
+            Date => (
+                &["Invoice date", "Date", "Date of issue"],
+                &["Issued", "Bill date"],
+            ),
             DueDate => (&["Due date", "Payment due", "Due"], &["Pay by"]),
-            Po => (&["PO number", "Purchase order", "Your order"], &["Order ref."]),
+            Po => (
+                &["PO number", "Purchase order", "Your order"],
+                &["Order ref."],
+            ),
             CustomerNo => (&["Customer no.", "Account"], &["Client ID"]),
             VatId => (&["VAT no.", "VAT reg. no.", "Tax ID"], &["VAT number"]),
             BuyerVatId => (&["Customer VAT no."], &["Your VAT ID"]),
@@ -436,9 +565,15 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
             VatRate => (&["VAT", "Tax %"], &["Tax rate"]),
             Subtotal => (&["Subtotal"], &["Items total"]),
             Discount => (&["Discount"], &["Less discount"]),
-            Net => (&["Net total", "Total excl. VAT", "Net amount"], &["Total before tax"]),
+            Net => (
+                &["Net total", "Total excl. VAT", "Net amount"],
+                &["Total before tax"],
+            ),
             Vat => (&["VAT", "Tax", "Total VAT"], &["Sales tax"]),
-            Gross => (&["Total", "Invoice total", "Total incl. VAT"], &["Grand total"]),
+            Gross => (
+                &["Total", "Invoice total", "Total incl. VAT"],
+                &["Grand total"],
+            ),
             Prepaid => (&["Paid", "Less deposit"], &["Payments received"]),
             AmountDue => (&["Amount due", "Balance due", "Total due"], &["Please pay"]),
             Iban => (&["IBAN"], &["Account (IBAN)"]),
@@ -447,26 +582,49 @@ pub fn label(lang: &str, key: L) -> (&'static [&'static str], &'static [&'static
             Page => (&["Page"], &["Sheet"]),
             Continued => (&["Continued", "Carried forward"], &["cont."]),
             BillTo => (&["Bill to", "Invoice to"], &["Sold to"]),
-            Terms => (&["Payment due within {d} days.", "Terms: net {d} days."], &["Please remit within {d} days."]),
+            Terms => (
+                &["Payment due within {d} days.", "Terms: net {d} days."],
+                &["Please remit within {d} days."],
+            ),
         },
     }
 }
 
 pub fn urgency_line(lang: &str, rng: &mut Rng) -> &'static str {
     match lang {
-        "de" => *rng.pick(&["DRINGEND: Bitte sofort überweisen!", "Dringend – Zahlung heute fällig"]),
-        "fr" => *rng.pick(&["URGENT : paiement immédiat requis", "Urgent – dernier rappel, à régler aujourd'hui"]),
-        "nl" => *rng.pick(&["DRINGEND: vandaag betalen a.u.b.", "Urgent – laatste herinnering"]),
+        "de" => *rng.pick(&[
+            "DRINGEND: Bitte sofort überweisen!",
+            "Dringend – Zahlung heute fällig",
+        ]),
+        "fr" => *rng.pick(&[
+            "URGENT : paiement immédiat requis",
+            "Urgent – dernier rappel, à régler aujourd'hui",
+        ]),
+        "nl" => *rng.pick(&[
+            "DRINGEND: vandaag betalen a.u.b.",
+            "Urgent – laatste herinnering",
+        ]),
         "es" => *rng.pick(&["URGENTE: pago inmediato", "Urgente – último aviso"]),
         "it" => *rng.pick(&["URGENTE: pagamento immediato", "Urgente – ultimo avviso"]),
-        _ => *rng.pick(&["URGENT: payment due today", "FINAL NOTICE – pay immediately", "Overdue – urgent payment required"]),
+        _ => *rng.pick(&[
+            "URGENT: payment due today",
+            "FINAL NOTICE – pay immediately",
+            "Overdue – urgent payment required",
+        ]),
     }
 }
 
 /// Words the generator must keep out of clean documents so that urgency is only
 /// present where planted.
 pub const URGENCY_WORDS: [&str; 9] = [
-    "urgent", "today", "overdue", "final notice", "dringend", "sofort", "urgente", "immediat",
+    "urgent",
+    "today",
+    "overdue",
+    "final notice",
+    "dringend",
+    "sofort",
+    "urgente",
+    "immediat",
     "immédiat",
 ];
 
@@ -476,13 +634,22 @@ mod tests {
 
     #[test]
     fn number_formats() {
-        let de = NumFmt { group: Some('.'), decimal: ',' };
+        let de = NumFmt {
+            group: Some('.'),
+            decimal: ',',
+        };
         assert_eq!(de.amount(123456), "1.234,56");
         assert_eq!(de.amount(-5), "-0,05");
-        let en = NumFmt { group: Some(','), decimal: '.' };
+        let en = NumFmt {
+            group: Some(','),
+            decimal: '.',
+        };
         assert_eq!(en.amount(123456789), "1,234,567.89");
         assert_eq!(en.amount(99), "0.99");
-        let ch = NumFmt { group: Some('\''), decimal: '.' };
+        let ch = NumFmt {
+            group: Some('\''),
+            decimal: '.',
+        };
         assert_eq!(ch.amount(123456), "1'234.56");
     }
 
@@ -494,6 +661,9 @@ mod tests {
         assert_eq!(fmt_date(d, DateStyle::AbbrDmy, "fr"), "31 déc. 2026");
         assert_eq!(fmt_date(d, DateStyle::LongMdy, "en"), "December 31, 2026");
         assert_eq!(fmt_date(d, DateStyle::SlashMdy, "en"), "12/31/2026");
-        assert_eq!(fmt_date(d, DateStyle::LongDmy, "es"), "31 de diciembre de 2026");
+        assert_eq!(
+            fmt_date(d, DateStyle::LongDmy, "es"),
+            "31 de diciembre de 2026"
+        );
     }
 }

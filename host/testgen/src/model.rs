@@ -1,4 +1,6 @@
 //! Vendors, the tenant, and invoice content with integer-exact arithmetic.
+// `*rng.pick(&[...])` needs the explicit deref to yield `&'static str`; the lint misreads it.
+#![allow(clippy::explicit_auto_deref)]
 
 use crate::ids;
 use crate::util::{Date, Rng, div_round};
@@ -39,8 +41,8 @@ pub struct Tenant {
 }
 
 const SYL: [&str; 24] = [
-    "ar", "bel", "cor", "dan", "el", "fin", "gal", "hor", "is", "jun", "kal", "lum", "mar",
-    "nor", "ost", "pel", "quin", "ros", "sil", "tor", "ul", "ven", "wes", "zar",
+    "ar", "bel", "cor", "dan", "el", "fin", "gal", "hor", "is", "jun", "kal", "lum", "mar", "nor",
+    "ost", "pel", "quin", "ros", "sil", "tor", "ul", "ven", "wes", "zar",
 ];
 
 const GOODS: [(&str, i64); 16] = [
@@ -89,13 +91,38 @@ const SOFTWARE: [(&str, i64); 6] = [
 ];
 
 const STREETS: [(&str, &[&str]); 10] = [
-    ("DE", &["Hauptstraße", "Industriestraße", "Am Hafen", "Königsallee", "Müllerweg"]),
+    (
+        "DE",
+        &[
+            "Hauptstraße",
+            "Industriestraße",
+            "Am Hafen",
+            "Königsallee",
+            "Müllerweg",
+        ],
+    ),
     ("AT", &["Mariahilfer Straße", "Landstraße", "Gürtelweg"]),
     ("CH", &["Bahnhofstrasse", "Seestrasse", "Rue du Rhône"]),
-    ("FR", &["rue de la République", "avenue des Champs", "boulevard Haussmann", "rue Émile Zola"]),
+    (
+        "FR",
+        &[
+            "rue de la République",
+            "avenue des Champs",
+            "boulevard Haussmann",
+            "rue Émile Zola",
+        ],
+    ),
     ("BE", &["Rue Neuve", "Meir", "Avenue Louise"]),
     ("NL", &["Kerkstraat", "Damrak", "Stationsweg"]),
-    ("ES", &["Calle Mayor", "Gran Vía", "Avenida de la Constitución", "Calle Núñez"]),
+    (
+        "ES",
+        &[
+            "Calle Mayor",
+            "Gran Vía",
+            "Avenida de la Constitución",
+            "Calle Núñez",
+        ],
+    ),
     ("IT", &["Via Roma", "Corso Italia", "Via Garibaldi"]),
     ("GB", &["High Street", "Station Road", "King's Road"]),
     ("US", &["Main Street", "Market Street", "5th Avenue"]),
@@ -103,18 +130,51 @@ const STREETS: [(&str, &[&str]); 10] = [
 
 fn city(country: &str, rng: &mut Rng) -> String {
     let (zip, names): (String, &[&str]) = match country {
-        "DE" => (rng.digits(5), &["Berlin", "München", "Köln", "Hamburg", "Düsseldorf"]),
-        "AT" => (format!("{}", rng.range(1010, 9999)), &["Wien", "Graz", "Linz"]),
-        "CH" => (format!("{}", rng.range(1000, 9999)), &["Zürich", "Genève", "Basel"]),
+        "DE" => (
+            rng.digits(5),
+            &["Berlin", "München", "Köln", "Hamburg", "Düsseldorf"],
+        ),
+        "AT" => (
+            format!("{}", rng.range(1010, 9999)),
+            &["Wien", "Graz", "Linz"],
+        ),
+        "CH" => (
+            format!("{}", rng.range(1000, 9999)),
+            &["Zürich", "Genève", "Basel"],
+        ),
         "FR" => (rng.digits(5), &["Paris", "Lyon", "Orléans", "Besançon"]),
-        "BE" => (format!("{}", rng.range(1000, 9999)), &["Bruxelles", "Antwerpen", "Liège"]),
-        "NL" => (format!("{} {}", rng.range(1000, 9999), rng.letters(2)), &["Amsterdam", "Utrecht", "Den Haag"]),
+        "BE" => (
+            format!("{}", rng.range(1000, 9999)),
+            &["Bruxelles", "Antwerpen", "Liège"],
+        ),
+        "NL" => (
+            format!("{} {}", rng.range(1000, 9999), rng.letters(2)),
+            &["Amsterdam", "Utrecht", "Den Haag"],
+        ),
         "ES" => (rng.digits(5), &["Madrid", "Barcelona", "Málaga"]),
         "IT" => (rng.digits(5), &["Milano", "Torino", "Forlì"]),
-        "GB" => (format!("{}{} {}{}", rng.letters(2), rng.range(1, 20), rng.range(1, 9), rng.letters(2)), &["London", "Leeds", "Bristol"]),
-        "SE" => (format!("{} {}", rng.digits(3), rng.digits(2)), &["Stockholm", "Göteborg"]),
-        "PL" => (format!("{}-{}", rng.digits(2), rng.digits(3)), &["Warszawa", "Kraków"]),
-        _ => (format!("NY {}", rng.digits(5)), &["New York", "Austin", "Seattle"]),
+        "GB" => (
+            format!(
+                "{}{} {}{}",
+                rng.letters(2),
+                rng.range(1, 20),
+                rng.range(1, 9),
+                rng.letters(2)
+            ),
+            &["London", "Leeds", "Bristol"],
+        ),
+        "SE" => (
+            format!("{} {}", rng.digits(3), rng.digits(2)),
+            &["Stockholm", "Göteborg"],
+        ),
+        "PL" => (
+            format!("{}-{}", rng.digits(2), rng.digits(3)),
+            &["Warszawa", "Kraków"],
+        ),
+        _ => (
+            format!("NY {}", rng.digits(5)),
+            &["New York", "Austin", "Seattle"],
+        ),
     };
     let n = rng.pick(names);
     match country {
@@ -189,8 +249,16 @@ pub fn make_vendors(rng: &mut Rng, known: usize, unknown: usize) -> Vec<Vendor> 
             let raw: String = (0..n).map(|_| *rng.pick(&SYL)).collect();
             if used_names.insert(raw.clone()) {
                 let suffix = *rng.pick(&[
-                    "", " Systems", " Logistik", " Consulting", " Trading", " Services", " Bureau",
-                    " Technik", " Solutions", " Group",
+                    "",
+                    " Systems",
+                    " Logistik",
+                    " Consulting",
+                    " Trading",
+                    " Services",
+                    " Bureau",
+                    " Technik",
+                    " Solutions",
+                    " Group",
                 ]);
                 break (format!("{}{suffix}", cap(&raw)), raw);
             }

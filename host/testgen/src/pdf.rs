@@ -108,7 +108,11 @@ pub fn char_width(f: Family, bold: bool, c: char) -> f32 {
             }
         }
         '.' | ',' | ':' | ';' | '\'' | '’' | '!' | '|' | 'i' | 'l' | 'j' => {
-            if times { 260.0 } else { 250.0 }
+            if times {
+                260.0
+            } else {
+                250.0
+            }
         }
         'f' | 't' | 'r' | 'I' | '-' | '(' | ')' | '/' => 320.0,
         'm' | 'w' | 'M' | 'W' | '%' => 850.0,
@@ -189,7 +193,11 @@ impl Canvas {
 
     /// An amount: drawn in the dedicated amount font when the anomaly is planted.
     pub fn amount_right(&mut self, bold: bool, size: f32, right: f32, y: f32, s: &str) {
-        let f = if self.amount_font == 2 { 2 } else { u8::from(bold) };
+        let f = if self.amount_font == 2 {
+            2
+        } else {
+            u8::from(bold)
+        };
         self.text_right(f, size, right, y, s);
     }
 
@@ -249,7 +257,10 @@ impl PdfTime {
     pub fn xmp(&self) -> String {
         let (h, m, s) = self.hms();
         let (sg, th, tm) = self.tz_parts();
-        format!("{}T{h:02}:{m:02}:{s:02}{sg}{th:02}:{tm:02}", self.date.iso())
+        format!(
+            "{}T{h:02}:{m:02}:{s:02}{sg}{th:02}:{tm:02}",
+            self.date.iso()
+        )
     }
 }
 
@@ -361,11 +372,14 @@ fn xmp_packet(x: &Xmp, info: &Info) -> String {
             ("DocumentFileName", "name of the embedded XML invoice file"),
             ("DocumentType", "INVOICE"),
             ("Version", "The actual version of the Factur-X XML schema"),
-            ("ConformanceLevel", "The conformance level of the embedded Factur-X data"),
+            (
+                "ConformanceLevel",
+                "The conformance level of the embedded Factur-X data",
+            ),
         ] {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "<rdf:li rdf:parseType=\"Resource\"><pdfaProperty:name>{n}</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>{d}</pdfaProperty:description></rdf:li>\n"
+                "<rdf:li rdf:parseType=\"Resource\"><pdfaProperty:name>{n}</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>{d}</pdfaProperty:description></rdf:li>"
             );
         }
         s.push_str("</rdf:Seq></pdfaSchema:property>\n</rdf:li></rdf:Bag></pdfaExtension:schemas>\n</rdf:Description>\n");
@@ -464,8 +478,15 @@ pub fn build(doc: &PdfDoc) -> Built {
             None => String::new(),
         };
         let pd = format!(
-            "/Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /Font << {font_res} >>{xo} /ProcSet [/PDF /Text /ImageB] >> /Contents {} 0 R",
-            p.width, p.height, content_ids[k]
+            "/Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << {fr}{xo} /ProcSet [/PDF /Text /ImageB] >> /Contents {} 0 R",
+            p.width,
+            p.height,
+            content_ids[k],
+            fr = if font_res.is_empty() {
+                String::new()
+            } else {
+                format!("/Font << {font_res} >>")
+            }
         );
         objs[page_ids[k] as usize - 1] = format!("<< {pd} >>").into_bytes();
         page_dicts.push(pd);
@@ -509,7 +530,17 @@ pub fn build(doc: &PdfDoc) -> Built {
     let id_hex = hex::encode(doc.id_seed);
     let mut out: Vec<u8> = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
     if doc.linearized {
-        return build_linearized(out, objs, size, page_ids, content_ids, font_ids, cat, page_dicts, id_hex);
+        return build_linearized(
+            out,
+            objs,
+            size,
+            page_ids,
+            content_ids,
+            font_ids,
+            cat,
+            page_dicts,
+            id_hex,
+        );
     }
     let mut offsets = Vec::new();
     for (k, o) in objs.iter().enumerate() {
@@ -597,7 +628,10 @@ fn build_linearized(
         out.extend(o);
         out.extend(b"\nendobj\n");
     }
-    let end_first = offsets.get(content_ids[0] as usize).copied().unwrap_or(out.len());
+    let end_first = offsets
+        .get(content_ids[0] as usize)
+        .copied()
+        .unwrap_or(out.len());
     let main_xref = out.len();
     out.extend(format!("xref\n0 {lin_id}").bytes());
     // /T: the white-space before the first (object 0) entry of the main table.
@@ -607,12 +641,20 @@ fn build_linearized(
         out.extend(format!("{off:010} 00000 n \n").bytes());
     }
     out.extend(format!("trailer\n<< /Size {lin_id} >>\nstartxref\n{first_xref}\n%%EOF\n").bytes());
-    patch(&mut out, "/H [0000000000 0000000000]", &format!("/H [{hint_off:010} {hint_len:010}]"));
+    patch(
+        &mut out,
+        "/H [0000000000 0000000000]",
+        &format!("/H [{hint_off:010} {hint_len:010}]"),
+    );
     let total = out.len();
     patch(&mut out, "/L 0000000000", &format!("/L {total:010}"));
     patch(&mut out, "/E 0000000000", &format!("/E {end_first:010}"));
     patch(&mut out, "/T 0000000000", &format!("/T {t_entry:010}"));
-    patch(&mut out, "/Prev 0000000000", &format!("/Prev {main_xref:010}"));
+    patch(
+        &mut out,
+        "/Prev 0000000000",
+        &format!("/Prev {main_xref:010}"),
+    );
     Built {
         bytes: out,
         last_xref: first_xref,

@@ -3,9 +3,9 @@
 
 use crate::ids::{iban_grouped, vat_display};
 use crate::locale::{self, DateStyle, L, MoneyStyle, NumFmt};
-use crate::model::{Invoice, Kind, Tenant, Vendor};
 #[allow(unused_imports)]
 use crate::model::Line;
+use crate::model::{Invoice, Kind, Tenant, Vendor};
 use crate::pdf::{Canvas, Family};
 use crate::util::{Date, Rng};
 use std::collections::BTreeMap;
@@ -100,9 +100,35 @@ impl View<'_> {
 pub fn choose_labels(lang: &str, holdout: bool, rng: &mut Rng) -> BTreeMap<L, String> {
     use L::*;
     let keys = [
-        Invoice, CreditNote, InvoiceNo, CreditNoteNo, Date, DueDate, Po, CustomerNo, VatId,
-        BuyerVatId, Description, Qty, UnitPrice, Amount, VatRate, Subtotal, Discount, Net, Vat,
-        Gross, Prepaid, AmountDue, Iban, Bic, Bank, Page, Continued, BillTo, Terms,
+        Invoice,
+        CreditNote,
+        InvoiceNo,
+        CreditNoteNo,
+        Date,
+        DueDate,
+        Po,
+        CustomerNo,
+        VatId,
+        BuyerVatId,
+        Description,
+        Qty,
+        UnitPrice,
+        Amount,
+        VatRate,
+        Subtotal,
+        Discount,
+        Net,
+        Vat,
+        Gross,
+        Prepaid,
+        AmountDue,
+        Iban,
+        Bic,
+        Bank,
+        Page,
+        Continued,
+        BillTo,
+        Terms,
     ];
     keys.iter()
         .map(|&k| {
@@ -138,10 +164,22 @@ fn dear(lang: &str) -> (&'static str, &'static str) {
             "Madame, Monsieur,",
             "nous vous prions de trouver ci-dessous le détail de notre facturation :",
         ),
-        "nl" => ("Geachte heer, mevrouw,", "hierbij brengen wij u het volgende in rekening:"),
-        "es" => ("Estimados señores:", "les facturamos los siguientes conceptos:"),
-        "it" => ("Spettabile cliente,", "con la presente Vi addebitiamo quanto segue:"),
-        _ => ("Dear Sir or Madam,", "please find below the details of our services:"),
+        "nl" => (
+            "Geachte heer, mevrouw,",
+            "hierbij brengen wij u het volgende in rekening:",
+        ),
+        "es" => (
+            "Estimados señores:",
+            "les facturamos los siguientes conceptos:",
+        ),
+        "it" => (
+            "Spettabile cliente,",
+            "con la presente Vi addebitiamo quanto segue:",
+        ),
+        _ => (
+            "Dear Sir or Madam,",
+            "please find below the details of our services:",
+        ),
     }
 }
 
@@ -163,8 +201,16 @@ pub fn render(v: &View) -> Vec<Vec<u8>> {
     let (w, _) = v.size;
     let m = 40.0 + rng.range(0, 20) as f32;
     let compact = v.layout == Layout::Compact;
-    let fs = if compact { 7.5 } else { 9.0 + rng.range(0, 1) as f32 * 0.5 };
-    let side = if v.layout == Layout::Sidebar { 170.0 } else { 0.0 };
+    let fs = if compact {
+        7.5
+    } else {
+        9.0 + rng.range(0, 1) as f32 * 0.5
+    };
+    let side = if v.layout == Layout::Sidebar {
+        170.0
+    } else {
+        0.0
+    };
     let right = w - m;
     let spec = Spec {
         m,
@@ -345,13 +391,25 @@ fn header(v: &View, c: &mut Canvas, s: &Spec, rng: &mut Rng) -> f32 {
             let aw = c.width(0, fs - 1.0, &addr);
             c.text(0, fs - 1.0, (w - aw) / 2.0, y - 16.0, &addr);
             y -= 60.0;
-            c.text(0, fs - 2.0, m, y + 12.0, &format!("{} · {}", vd.name, vd.street));
+            c.text(
+                0,
+                fs - 2.0,
+                m,
+                y + 12.0,
+                &format!("{} · {}", vd.name, vd.street),
+            );
             y = bill_to(v, c, m, y, fs + 1.0);
             let city = vd.city.split_whitespace().last().unwrap_or("");
             let place = format!("{city}, {}", v.date(v.inv.issue));
             c.text_right(0, fs + 1.0, right, y, &place);
             y -= 30.0;
-            c.text(1, fs + 3.0, m, y, &format!("{} {} {}", v.title(), "–", v.inv.number));
+            c.text(
+                1,
+                fs + 3.0,
+                m,
+                y,
+                &format!("{} {} {}", v.title(), "–", v.inv.number),
+            );
             y -= fs + 8.0;
             let mut rest = meta(v);
             rest.retain(|(l, _)| l != v.number_label() && l != v.l(L::Date));
@@ -386,7 +444,7 @@ fn header(v: &View, c: &mut Canvas, s: &Spec, rng: &mut Rng) -> f32 {
             );
             y -= fs + 8.0;
             let items = meta(v);
-            let half = (items.len() + 1) / 2;
+            let half = items.len().div_ceil(2);
             for (k, (l, val)) in items.iter().enumerate() {
                 let (x, yy) = if k < half {
                     (m, y - k as f32 * (fs + 3.0))
@@ -401,7 +459,12 @@ fn header(v: &View, c: &mut Canvas, s: &Spec, rng: &mut Rng) -> f32 {
                 fs,
                 m,
                 y,
-                &format!("{}: {}, {}", v.l(L::BillTo), v.inv.buyer_name, v.tenant.city),
+                &format!(
+                    "{}: {}, {}",
+                    v.l(L::BillTo),
+                    v.inv.buyer_name,
+                    v.tenant.city
+                ),
             );
             y - fs - 8.0
         }
@@ -428,13 +491,23 @@ fn header(v: &View, c: &mut Canvas, s: &Spec, rng: &mut Rng) -> f32 {
             let vd = v.vendor;
             c.text(1, fs + 2.0, 16.0, ys, &vd.name);
             ys -= fs + 8.0;
-            for t in [vd.street.clone(), vd.city.clone(), format!("billing@{}", vd.domain)] {
+            for t in [
+                vd.street.clone(),
+                vd.city.clone(),
+                format!("billing@{}", vd.domain),
+            ] {
                 c.text(0, fs - 1.0, 16.0, ys, &t);
                 ys -= fs + 2.0;
             }
             ys -= 8.0;
             c.text(3, fs - 1.0, 16.0, ys, v.l(L::VatId));
-            c.text(0, fs - 1.0, 16.0, ys - fs - 1.0, &vat_display(&v.inv.seller_vat, v.lang));
+            c.text(
+                0,
+                fs - 1.0,
+                16.0,
+                ys - fs - 1.0,
+                &vat_display(&v.inv.seller_vat, v.lang),
+            );
             ys -= 2.0 * fs + 14.0;
             if let Some(iban) = &v.inv.iban {
                 c.text(3, fs - 1.0, 16.0, ys, v.l(L::Iban));
@@ -509,7 +582,13 @@ fn row(v: &View, c: &mut Canvas, s: &Spec, y: f32, k: usize, l: &crate::model::L
 }
 
 fn carried(v: &View, c: &mut Canvas, s: &Spec, y: f32) {
-    c.text(3, s.fs - 1.0, s.desc_x + 2.0, y - 4.0, &format!("{} …", v.l(L::Continued)));
+    c.text(
+        3,
+        s.fs - 1.0,
+        s.desc_x + 2.0,
+        y - 4.0,
+        &format!("{} …", v.l(L::Continued)),
+    );
 }
 
 fn totals(v: &View, c: &mut Canvas, s: &Spec, mut y: f32) {
@@ -593,7 +672,13 @@ fn totals(v: &View, c: &mut Canvas, s: &Spec, mut y: f32) {
                 c.text(0, fs, x + 80.0, y, bic);
             }
         } else if inv.currency == "USD" {
-            c.text(0, fs, x, y, "ACH / Wire: routing 021000021, account on request");
+            c.text(
+                0,
+                fs,
+                x,
+                y,
+                "ACH / Wire: routing 021000021, account on request",
+            );
         }
     }
 }
@@ -614,7 +699,13 @@ fn footer(v: &View, c: &mut Canvas, s: &Spec, page: usize, n: usize) {
     let txt = format!("{} {page} / {n}", v.l(L::Page));
     c.text_right(3, s.fs - 1.5, w - s.m, 30.0, &txt);
     let vd = v.vendor;
-    c.text(3, s.fs - 2.0, s.desc_x, 30.0, &format!("{} · {}", vd.name, vd.city));
+    c.text(
+        3,
+        s.fs - 2.0,
+        s.desc_x,
+        30.0,
+        &format!("{} · {}", vd.name, vd.city),
+    );
 }
 
 /// Non-invoice documents: a letterhead, a title, a few paragraphs and sometimes a

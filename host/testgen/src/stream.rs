@@ -1,5 +1,7 @@
 //! Stream planning: which document comes at which position, which fraud signal it
 //! carries, and writing the files, sidecars, truth and tenant.
+// `*rng.pick(&[...])` needs the explicit deref to yield `&'static str`; the lint misreads it.
+#![allow(clippy::explicit_auto_deref)]
 
 use crate::ids;
 use crate::locale::{self, L, NNBSP};
@@ -49,7 +51,12 @@ pub const RULES: [&str; 29] = [
     "einvoice.visible-mismatch",
 ];
 
-pub const BENIGN: [&str; 4] = ["sig-update", "linearized", "weekend-software", "round-history"];
+pub const BENIGN: [&str; 4] = [
+    "sig-update",
+    "linearized",
+    "weekend-software",
+    "round-history",
+];
 
 const EDITORS: [&str; 6] = [
     "iLovePDF",
@@ -109,6 +116,10 @@ pub struct Truth {
     pub benign: Vec<String>,
     pub vendor_id: Option<String>,
     pub has_origin: bool,
+    /// Document-level allowance (not a canonical field; lets checks verify Σ lines).
+    pub discount: Option<String>,
+    /// Prepaid amount (gross − prepaid = amount due).
+    pub prepaid: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -183,7 +194,11 @@ enum Ev {
 #[derive(Clone)]
 enum Follow {
     Doc(InvDoc),
-    SameFile { bytes: Vec<u8>, truth: Truth, ext: &'static str },
+    SameFile {
+        bytes: Vec<u8>,
+        truth: Truth,
+        ext: &'static str,
+    },
 }
 
 struct Hist {
@@ -291,7 +306,7 @@ impl Gen<'_> {
                 for r in RULES {
                     // Groups emit several documents per event; fewer events suffice.
                     let k = match r {
-                        "amount.split" => q.div_ceil(2) + 2,
+                        "amount.split" => q + 4,
                         "duplicate.exact" => q.saturating_sub(q / 3),
                         "pdf.producer-changed" => q / 2 + 1,
                         "bank.iban-changed" => q / 2 + 1,
@@ -346,18 +361,23 @@ impl Gen<'_> {
     fn next_number(&mut self, v: usize) -> String {
         let vd = &mut self.vendors[v];
         vd.counter += 1 + (vd.counter * 7 + 3) % 5;
-        format!("{}{:0w$}", vd.number_prefix, vd.counter, w = vd.number_width)
+        format!(
+            "{}{:0w$}",
+            vd.number_prefix,
+            vd.counter,
+            w = vd.number_width
+        )
     }
 
     /// Would this gross on this date make the vendor history look like a signal?
     fn risky(&self, v: usize, issue: Date, gross: i64, cur: &str) -> bool {
-        if gross % 10_000 == 0 || (gross >= THRESHOLD * 95 / 100 && gross < THRESHOLD) {
+        if gross % 10_000 == 0 || (THRESHOLD * 95 / 100..THRESHOLD).contains(&gross) {
             return true;
         }
         let h = &self.hist[v];
-        if h.iter()
-            .any(|x| x.currency == cur && x.gross == gross && (x.issue.days() - issue.days()).abs() <= 61)
-        {
+        if h.iter().any(|x| {
+            x.currency == cur && x.gross == gross && (x.issue.days() - issue.days()).abs() <= 61
+        }) {
             return true;
         }
         if gross < THRESHOLD {
@@ -383,14 +403,20 @@ impl Gen<'_> {
         }
         let vd = &self.vendors[v];
         let many = rng.pct(12);
-        let n = if many { rng.range(18, 55) } else { rng.range(1, 7) } as usize;
+        let n = if many {
+            rng.range(18, 55)
+        } else {
+            rng.range(1, 7)
+        } as usize;
         let multi = rng.pct(35);
         let mut lines = model::draw_lines(vd, &mut rng, n, multi);
-        let small = v % 3 != 0;
+        let small = !v.is_multiple_of(3);
         if small {
             // Frequent vendors bill small amounts so windows stay below the threshold.
             for l in lines.iter_mut() {
-                l.qty_milli = l.qty_milli.min(if l.unit_minor > 20_000 { 1000 } else { 3000 });
+                l.qty_milli = l
+                    .qty_milli
+                    .min(if l.unit_minor > 20_000 { 1000 } else { 3000 });
             }
         }
         let discount_ok = !multi && rng.pct(12);
@@ -445,7 +471,11 @@ impl Gen<'_> {
         }
         inv.recompute();
         if kind == Kind::CreditNote {
-            inv.preceding = Some(format!("{}{}", self.vendors[v].number_prefix, rng.digits(4)));
+            inv.preceding = Some(format!(
+                "{}{}",
+                self.vendors[v].number_prefix,
+                rng.digits(4)
+            ));
         }
         // Nudge the first line price until no accidental signal remains.
         let mut tries = 0;
@@ -518,8 +548,17 @@ impl Gen<'_> {
         match ev {
             Ev::Follow(f) => match *f {
                 Follow::Doc(d) => self.write_inv(d),
-                Follow::SameFile { bytes, mut truth, ext } => {
-                    let name = format!("{:05}-{}-{}.{ext}", self.pos + 1, truth.language, truth.kind);
+                Follow::SameFile {
+                    bytes,
+                    mut truth,
+                    ext,
+                } => {
+                    let name = format!(
+                        "{:05}-{}-{}.{ext}",
+                        self.pos + 1,
+                        truth.language,
+                        truth.kind
+                    );
                     std::fs::write(self.opts.out_dir.join(&name), &bytes)?;
                     truth.file = name;
                     truth.has_origin = false;
@@ -575,7 +614,11 @@ impl Gen<'_> {
                 let v = self.pick_vendor(true, |x| x.software);
                 let mut inv = self.base_invoice(v, Kind::Invoice);
                 let sat = inv.issue.add(5 - inv.issue.weekday() as i64);
-                let day = if sat > self.received(self.pos) { sat.add(-7) } else { sat };
+                let day = if sat > self.received(self.pos) {
+                    sat.add(-7)
+                } else {
+                    sat
+                };
                 set_issue(&mut inv, day.add(self.rng.range(0, 1)), &self.vendors[v]);
                 let mut d = self.inv_doc(v, inv, Fmt::Pdf);
                 d.benign.push("date.weekend");
@@ -593,7 +636,11 @@ impl Gen<'_> {
                 }
                 self.record(v, &inv);
                 let mut d = self.inv_doc(v, inv.clone(), Fmt::Pdf);
-                d.planted.push("amount.round");
+                if self.opts.preset == Preset::Clean {
+                    d.benign.push("amount.round");
+                } else {
+                    d.planted.push("amount.round");
+                }
                 self.write_inv(d)?;
                 let step = (self.opts.count * 30 / 150).max(2);
                 let mut prev = inv.number.clone();
@@ -628,9 +675,19 @@ impl Gen<'_> {
         match r {
             "demo-facturx" | "demo-ubl" | "demo-credit" => {
                 let v = self.pick_vendor(true, known_iban);
-                let kind = if r == "demo-credit" { Kind::CreditNote } else { Kind::Invoice };
+                let kind = if r == "demo-credit" {
+                    Kind::CreditNote
+                } else {
+                    Kind::Invoice
+                };
                 let inv = self.base_invoice(v, kind);
-                let f = if r == "demo-ubl" { Fmt::Ubl } else if r == "demo-credit" { Fmt::Pdf } else { Fmt::FacturX };
+                let f = if r == "demo-ubl" {
+                    Fmt::Ubl
+                } else if r == "demo-credit" {
+                    Fmt::Pdf
+                } else {
+                    Fmt::FacturX
+                };
                 let d = self.inv_doc(v, inv, f);
                 return self.write_inv(d);
             }
@@ -656,14 +713,25 @@ impl Gen<'_> {
         let mut rng = self.rng.fork(0xF00D + self.pos as u64);
         match r {
             "duplicate.exact" | "duplicate.same-file" | "duplicate.near" => {
-                let f = if r == "duplicate.near" { Fmt::Pdf } else { self.clean_fmt() };
+                let f = if r == "duplicate.near" {
+                    Fmt::Pdf
+                } else {
+                    self.clean_fmt()
+                };
                 self.record(v, &inv);
                 let d = self.inv_doc(v, inv.clone(), f);
-                let later = rng.range(1, 25) as usize;
+                let later = if self.opts.preset == Preset::Demo {
+                    1
+                } else {
+                    rng.range(1, 25) as usize
+                };
                 if r == "duplicate.same-file" {
                     let (bytes, truth, ext) = self.build_inv(&d)?;
                     self.commit(&bytes, truth.clone(), &d, ext)?;
-                    self.schedule(later, Ev::Follow(Box::new(Follow::SameFile { bytes, truth, ext })));
+                    self.schedule(
+                        later,
+                        Ev::Follow(Box::new(Follow::SameFile { bytes, truth, ext })),
+                    );
                     return Ok(());
                 }
                 let mut copy = d.clone();
@@ -689,8 +757,16 @@ impl Gen<'_> {
                 return Ok(());
             }
             "bank.iban-changed" => {
-                let cc = if rng.pct(25) { *rng.pick(&["LT", "GB", "NL", "PL"]) } else { vd.country };
-                let cc = if ids::iban_length(cc).is_some() { cc } else { "DE" };
+                let cc = if rng.pct(25) {
+                    *rng.pick(&["LT", "GB", "NL", "PL"])
+                } else {
+                    vd.country
+                };
+                let cc = if ids::iban_length(cc).is_some() {
+                    cc
+                } else {
+                    "DE"
+                };
                 let bank = rng.letters(4);
                 inv.iban = Some(ids::gen_iban(cc, &bank, &mut rng));
                 inv.bic = Some(format!("{bank}{cc}{}{}", rng.letters(1), rng.digits(1)));
@@ -714,11 +790,18 @@ impl Gen<'_> {
                 }
                 if rng.pct(50) {
                     let bank = rng.letters(4);
-                    let cc = if ids::iban_length(vd.country).is_some() { vd.country } else { "GB" };
+                    let cc = if ids::iban_length(vd.country).is_some() {
+                        vd.country
+                    } else {
+                        "GB"
+                    };
                     mutation = Mutation::TamperIban(ids::gen_iban(cc, &bank, &mut rng), producer);
                     planted.push("bank.iban-changed");
                 } else {
-                    mutation = Mutation::TamperAmount(rng.range(5, 900) * 100 + rng.range(1, 99), producer);
+                    mutation = Mutation::TamperAmount(
+                        rng.range(5, 900) * 100 + rng.range(1, 99),
+                        producer,
+                    );
                     planted.push("math.totals");
                 }
             }
@@ -802,7 +885,11 @@ impl Gen<'_> {
             }
             "date.weekend" => {
                 let sat = inv.issue.add(5 - inv.issue.weekday() as i64);
-                let day = if sat > self.received(self.pos) { sat.add(-7) } else { sat };
+                let day = if sat > self.received(self.pos) {
+                    sat.add(-7)
+                } else {
+                    sat
+                };
                 set_issue(&mut inv, day.add(rng.range(0, 1)), &vd);
             }
             "vendor.new-urgent" => {
@@ -823,7 +910,10 @@ impl Gen<'_> {
         if r == "vendor.new-urgent" {
             d.inv.urgency = Some(locale::urgency_line(d.lang, &mut rng).to_string());
         }
-        if r == "einvoice.visible-mismatch" && matches!(mutation, Mutation::VisibleMismatch(3)) && d.inv.iban.is_none() {
+        if r == "einvoice.visible-mismatch"
+            && matches!(mutation, Mutation::VisibleMismatch(3))
+            && d.inv.iban.is_none()
+        {
             mutation = Mutation::VisibleMismatch(0);
         }
         d.mutation = mutation;
@@ -854,7 +944,15 @@ impl Gen<'_> {
                 inv.due = Some(inv.issue.add(self.vendors[v].terms_days));
             }
             prev_issue = inv.issue;
-            model::fit_gross(&mut inv, g, *rng.pick(&["Consulting – phase", "Hardware batch", "Installation services"]));
+            model::fit_gross(
+                &mut inv,
+                g,
+                *rng.pick(&[
+                    "Consulting – phase",
+                    "Hardware batch",
+                    "Installation services",
+                ]),
+            );
             sum += inv.gross;
             self.record(v, &inv);
             let mut d = self.inv_doc(v, inv, Fmt::Pdf);
@@ -877,10 +975,23 @@ impl Gen<'_> {
         let labels = render::choose_labels(d.lang, self.holdout, &mut rng);
         let nf = locale::num_fmt(d.lang, vd.country, &mut rng);
         let (dev, hold) = locale::date_styles(d.lang, vd.country);
-        let ds = if self.holdout && rng.pct(40) { *rng.pick(hold) } else { *rng.pick(dev) };
+        let ds = if self.holdout && rng.pct(40) {
+            *rng.pick(hold)
+        } else {
+            *rng.pick(dev)
+        };
         let ms = locale::money_style(d.lang, &inv.currency, &mut rng);
-        let family = *rng.pick(&[Family::Helvetica, Family::Helvetica, Family::Times, Family::Courier]);
-        let size = if vd.country == "US" { (612.0, 792.0) } else { (595.0, 842.0) };
+        let family = *rng.pick(&[
+            Family::Helvetica,
+            Family::Helvetica,
+            Family::Times,
+            Family::Courier,
+        ]);
+        let size = if vd.country == "US" {
+            (612.0, 792.0)
+        } else {
+            (595.0, 842.0)
+        };
         View {
             lang: d.lang,
             vendor: vd,
@@ -902,10 +1013,18 @@ impl Gen<'_> {
     fn build_inv(&self, d: &InvDoc) -> anyhow::Result<(Vec<u8>, Truth, &'static str)> {
         let vd = &self.vendors[d.vendor];
         let mut rng = Rng::new(d.seed ^ 0xABCD);
-        let kind = if d.inv.kind == Kind::CreditNote { "credit-note" } else { "invoice" };
+        let kind = if d.inv.kind == Kind::CreditNote {
+            "credit-note"
+        } else {
+            "invoice"
+        };
         let mut truth_inv = d.inv.clone();
         let (bytes, ext, layout) = match d.fmt {
-            Fmt::Ubl => (crate::xml::ubl(&d.inv, vd, &self.tenant).into_bytes(), "xml", "ubl".to_string()),
+            Fmt::Ubl => (
+                crate::xml::ubl(&d.inv, vd, &self.tenant).into_bytes(),
+                "xml",
+                "ubl".to_string(),
+            ),
             Fmt::Cii => (
                 crate::xml::cii(&d.inv, vd, &self.tenant, "urn:cen.eu:en16931:2017").into_bytes(),
                 "xml",
@@ -926,7 +1045,7 @@ impl Gen<'_> {
         let t = Truth {
             file: String::new(),
             kind: kind.into(),
-            language: if matches!(d.fmt, Fmt::Ubl | Fmt::Cii) { d.lang.into() } else { d.lang.into() },
+            language: d.lang.into(),
             layout,
             format: format.into(),
             split: self.split_name().into(),
@@ -944,6 +1063,8 @@ impl Gen<'_> {
             benign: d.benign.iter().map(|s| s.to_string()).collect(),
             vendor_id: Some(vd.id.clone()),
             has_origin: false,
+            discount: Some(dec2(truth_inv.discount)),
+            prepaid: Some(dec2(truth_inv.prepaid)),
         };
         Ok((bytes, t, ext))
     }
@@ -987,7 +1108,11 @@ impl Gen<'_> {
         if d.mutation == Mutation::FontAnomaly {
             let t1 = rng.letters(6);
             let t2 = rng.letters(6);
-            fonts = vec![format!("{t1}+{base_font}"), bold_font.to_string(), format!("{t2}+{base_font}")];
+            fonts = vec![
+                format!("{t1}+{base_font}"),
+                bold_font.to_string(),
+                format!("{t2}+{base_font}"),
+            ];
         }
         let narrow = contents.iter().any(|c| c.windows(4).any(|w| w == b"\\201"));
         let created = PdfTime {
@@ -996,7 +1121,15 @@ impl Gen<'_> {
             tz: *rng.pick(&[60, 60, 0, 120, -300]),
         };
         let mut info = Info {
-            title: format!("{} {}", view.l(if d.inv.kind == Kind::CreditNote { L::CreditNote } else { L::Invoice }), d.inv.number),
+            title: format!(
+                "{} {}",
+                view.l(if d.inv.kind == Kind::CreditNote {
+                    L::CreditNote
+                } else {
+                    L::Invoice
+                }),
+                d.inv.number
+            ),
             author: vd.name.clone(),
             producer: vd.producer.to_string(),
             creator: vd.creator.to_string(),
@@ -1004,8 +1137,14 @@ impl Gen<'_> {
             modified: created,
         };
         let facturx = d.fmt == Fmt::FacturX;
-        let tamper = matches!(d.mutation, Mutation::TamperIban(..) | Mutation::TamperAmount(..));
-        let mut xmp = if facturx || (!tamper && rng.pct(40)) || matches!(d.mutation, Mutation::MetaMismatch(0 | 1)) {
+        let tamper = matches!(
+            d.mutation,
+            Mutation::TamperIban(..) | Mutation::TamperAmount(..)
+        );
+        let mut xmp = if facturx
+            || (!tamper && rng.pct(40))
+            || matches!(d.mutation, Mutation::MetaMismatch(0 | 1))
+        {
             Some(Xmp {
                 producer: info.producer.clone(),
                 creator_tool: info.creator.clone(),
@@ -1025,7 +1164,9 @@ impl Gen<'_> {
             }
             Mutation::MetaMismatch(1) => {
                 if let Some(x) = xmp.as_mut() {
-                    x.producer = rng.pick(&["PDFlib+PDI 9.3.1", "iText 7.1.15", "Ghostscript 10.02.1"]).to_string();
+                    x.producer = rng
+                        .pick(&["PDFlib+PDI 9.3.1", "iText 7.1.15", "Ghostscript 10.02.1"])
+                        .to_string();
                     if x.producer == info.producer {
                         x.producer.push_str(" (2)");
                     }
@@ -1045,7 +1186,11 @@ impl Gen<'_> {
             }
             _ => {}
         }
-        let name = if rng.pct(70) { "factur-x.xml" } else { "zugferd-invoice.xml" };
+        let name = if rng.pct(70) {
+            "factur-x.xml"
+        } else {
+            "zugferd-invoice.xml"
+        };
         let attachment = if facturx {
             let level = "EN 16931";
             if let Some(x) = xmp.as_mut() {
@@ -1053,7 +1198,8 @@ impl Gen<'_> {
             }
             Some(Attachment {
                 name: name.to_string(),
-                data: crate::xml::cii(&d.inv, vd, &self.tenant, "urn:cen.eu:en16931:2017").into_bytes(),
+                data: crate::xml::cii(&d.inv, vd, &self.tenant, "urn:cen.eu:en16931:2017")
+                    .into_bytes(),
                 relationship: if rng.pct(80) { "Alternative" } else { "Data" },
                 modified: created,
             })
@@ -1123,7 +1269,8 @@ impl Gen<'_> {
             )?;
             t.has_origin = true;
         }
-        self.file_hashes.insert(name.clone(), hex::encode(Sha256::digest(bytes)));
+        self.file_hashes
+            .insert(name.clone(), hex::encode(Sha256::digest(bytes)));
         t.file = name;
         self.truths.push(t);
         self.pos += 1;
@@ -1132,7 +1279,10 @@ impl Gen<'_> {
 
     fn write_inv(&mut self, d: InvDoc) -> anyhow::Result<()> {
         let (bytes, t, ext) = self.build_inv(&d)?;
-        if !self.hist[d.vendor].iter().any(|h| h.issue == d.inv.issue && h.gross == d.inv.gross) {
+        if !self.hist[d.vendor]
+            .iter()
+            .any(|h| h.issue == d.inv.issue && h.gross == d.inv.gross)
+        {
             self.record(d.vendor, &d.inv);
         }
         self.commit(&bytes, t, &d, ext)
@@ -1157,18 +1307,35 @@ impl Gen<'_> {
         match m {
             Mail::Lookalike => {
                 domain = lookalike(&slug, &mut rng);
-                sender_name = Some(rng.pick(&["Accounts Receivable", "Billing", "Buchhaltung", "Comptabilité"]).to_string());
+                sender_name = Some(
+                    rng.pick(&[
+                        "Accounts Receivable",
+                        "Billing",
+                        "Buchhaltung",
+                        "Comptabilité",
+                    ])
+                    .to_string(),
+                );
             }
             Mail::DisplaySpoof => {
                 domain = rng
-                    .pick(&["mailbox-relay.example", "securepay-mail.example", "freemail.example", "invoice-hub.example"])
+                    .pick(&[
+                        "mailbox-relay.example",
+                        "securepay-mail.example",
+                        "freemail.example",
+                        "invoice-hub.example",
+                    ])
                     .to_string();
             }
             Mail::ReplyTo => {
                 reply_to = Some(format!(
                     "{}@{}",
                     rng.pick(&["payments", "accounts", "finance"]),
-                    rng.pick(&["quickpay-desk.example", "treasury-office.example", "freemail.example"])
+                    rng.pick(&[
+                        "quickpay-desk.example",
+                        "treasury-office.example",
+                        "freemail.example"
+                    ])
                 ));
             }
             Mail::AuthFail => match rng.below(3) {
@@ -1181,7 +1348,9 @@ impl Gen<'_> {
             },
             _ => {}
         }
-        let local = rng.pick(&["billing", "invoices", "rechnung", "accounting", "noreply"]).to_string();
+        let local = rng
+            .pick(&["billing", "invoices", "rechnung", "accounting", "noreply"])
+            .to_string();
         let sender = format!("{local}@{domain}");
         let auth = format!(
             "mx.papyr.example; spf={spf} smtp.mailfrom={sender}; dkim={dkim} header.d={domain}; dmarc={dmarc} header.from={domain}"
@@ -1193,12 +1362,30 @@ impl Gen<'_> {
         };
         let mut subject = format!("{title} {} – {}", d.inv.number, vd.name);
         let mut body = match d.lang {
-            "de" => format!("Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unsere {title} {}.\n", d.inv.number),
-            "fr" => format!("Madame, Monsieur,\n\nveuillez trouver ci-joint notre {title} {}.\n", d.inv.number),
-            "nl" => format!("Geachte heer, mevrouw,\n\nin de bijlage vindt u onze {title} {}.\n", d.inv.number),
-            "es" => format!("Estimados señores:\n\nadjuntamos nuestra {title} {}.\n", d.inv.number),
-            "it" => format!("Spettabile cliente,\n\nin allegato la nostra {title} {}.\n", d.inv.number),
-            _ => format!("Dear customer,\n\nplease find attached our {title} {}.\n", d.inv.number),
+            "de" => format!(
+                "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unsere {title} {}.\n",
+                d.inv.number
+            ),
+            "fr" => format!(
+                "Madame, Monsieur,\n\nveuillez trouver ci-joint notre {title} {}.\n",
+                d.inv.number
+            ),
+            "nl" => format!(
+                "Geachte heer, mevrouw,\n\nin de bijlage vindt u onze {title} {}.\n",
+                d.inv.number
+            ),
+            "es" => format!(
+                "Estimados señores:\n\nadjuntamos nuestra {title} {}.\n",
+                d.inv.number
+            ),
+            "it" => format!(
+                "Spettabile cliente,\n\nin allegato la nostra {title} {}.\n",
+                d.inv.number
+            ),
+            _ => format!(
+                "Dear customer,\n\nplease find attached our {title} {}.\n",
+                d.inv.number
+            ),
         };
         if d.new_bank_words {
             body.push_str(match d.lang {
@@ -1231,11 +1418,31 @@ impl Gen<'_> {
         let mut rng = self.rng.fork(0x5CA4 + self.pos as u64);
         let (w, h) = (420u32, 594u32);
         let img = render::scan_image(&mut rng, w, h);
-        let content = format!("q 595 0 0 842 0 0 cm /Im1 Do Q\n").into_bytes();
-        let created = PdfTime { date: self.received(self.pos), secs: rng.range(8 * 3600, 18 * 3600) as u32, tz: 60 };
-        let scanner = rng.pick(&["Canon iR-ADV C5535", "RICOH IM C3000", "HP Scan", "Epson Scan 2"]).to_string();
+        let content = b"q 595 0 0 842 0 0 cm /Im1 Do Q\n".to_vec();
+        let created = PdfTime {
+            date: self.received(self.pos),
+            secs: rng.range(8 * 3600, 18 * 3600) as u32,
+            tz: 60,
+        };
+        let scanner = rng
+            .pick(&[
+                "Canon iR-ADV C5535",
+                "RICOH IM C3000",
+                "HP Scan",
+                "Epson Scan 2",
+            ])
+            .to_string();
         let doc = PdfDoc {
-            pages: vec![PageSpec { width: 595.0, height: 842.0, content, image: Some(Image { width: w, height: h, gray: img }) }],
+            pages: vec![PageSpec {
+                width: 595.0,
+                height: 842.0,
+                content,
+                image: Some(Image {
+                    width: w,
+                    height: h,
+                    gray: img,
+                }),
+            }],
             fonts: vec![],
             narrow_nbsp: false,
             info: Info {
@@ -1249,7 +1456,12 @@ impl Gen<'_> {
             xmp: None,
             attachment: None,
             linearized: false,
-            id_seed: rng.next_u64().to_le_bytes().repeat(2).try_into().unwrap_or([0; 16]),
+            id_seed: rng
+                .next_u64()
+                .to_le_bytes()
+                .repeat(2)
+                .try_into()
+                .unwrap_or([0; 16]),
         };
         let built = pdf::build(&doc);
         let lang = *rng.pick(&locale::LANGS);
@@ -1269,13 +1481,23 @@ impl Gen<'_> {
             benign: vec![],
             vendor_id: None,
             has_origin: false,
+            discount: None,
+            prepaid: None,
         });
         self.pos += 1;
         Ok(())
     }
 
     fn write_other(&mut self, force: Option<&'static str>) -> anyhow::Result<()> {
-        let kinds = ["reminder", "statement", "receipt", "purchase-order", "quote", "newsletter", "other"];
+        let kinds = [
+            "reminder",
+            "statement",
+            "receipt",
+            "purchase-order",
+            "quote",
+            "newsletter",
+            "other",
+        ];
         let kind = force.unwrap_or_else(|| *self.rng.pick(&kinds));
         let known = self.rng.pct(90);
         let v = self.pick_vendor(known, |_| true);
@@ -1305,33 +1527,113 @@ impl Gen<'_> {
         let mut table: Vec<(String, String)> = Vec::new();
         let (title, lines): (String, Vec<String>) = match kind {
             "reminder" => (
-                t("Payment reminder", "Zahlungserinnerung", "Rappel de paiement", "Betalingsherinnering", "Recordatorio de pago", "Sollecito di pagamento"),
+                t(
+                    "Payment reminder",
+                    "Zahlungserinnerung",
+                    "Rappel de paiement",
+                    "Betalingsherinnering",
+                    "Recordatorio de pago",
+                    "Sollecito di pagamento",
+                ),
                 vec![
                     dstr.clone(),
-                    t("Our invoice {n} is still open.", "Unsere Rechnung {n} ist noch offen.", "Notre facture {n} reste impayée.", "Onze factuur {n} staat nog open.", "Nuestra factura {n} sigue pendiente.", "La nostra fattura {n} risulta ancora aperta.").replace("{n}", &num),
-                    format!("{}: {}", t("Open amount", "Offener Betrag", "Montant dû", "Openstaand bedrag", "Importe pendiente", "Importo scoperto"), money(amt)),
-                    t("If you have already paid, please disregard this letter.", "Falls Sie bereits bezahlt haben, betrachten Sie dieses Schreiben als gegenstandslos.", "Si vous avez déjà réglé, veuillez ignorer ce courrier.", "Heeft u al betaald, dan kunt u deze brief negeren.", "Si ya ha pagado, ignore esta carta.", "Se avete già pagato, ignorate questa lettera."),
+                    t(
+                        "Our invoice {n} is still open.",
+                        "Unsere Rechnung {n} ist noch offen.",
+                        "Notre facture {n} reste impayée.",
+                        "Onze factuur {n} staat nog open.",
+                        "Nuestra factura {n} sigue pendiente.",
+                        "La nostra fattura {n} risulta ancora aperta.",
+                    )
+                    .replace("{n}", &num),
+                    format!(
+                        "{}: {}",
+                        t(
+                            "Open amount",
+                            "Offener Betrag",
+                            "Montant dû",
+                            "Openstaand bedrag",
+                            "Importe pendiente",
+                            "Importo scoperto"
+                        ),
+                        money(amt)
+                    ),
+                    t(
+                        "If you have already paid, please disregard this letter.",
+                        "Falls Sie bereits bezahlt haben, betrachten Sie dieses Schreiben als gegenstandslos.",
+                        "Si vous avez déjà réglé, veuillez ignorer ce courrier.",
+                        "Heeft u al betaald, dan kunt u deze brief negeren.",
+                        "Si ya ha pagado, ignore esta carta.",
+                        "Se avete già pagato, ignorate questa lettera.",
+                    ),
                 ],
             ),
             "statement" => {
                 for _ in 0..rng.range(3, 9) {
                     let d = date.add(-rng.range(5, 90));
                     table.push((
-                        format!("{}  {}{}", locale::fmt_date(d, ds, lang), vd.number_prefix, rng.range(100, 9999)),
+                        format!(
+                            "{}  {}{}",
+                            locale::fmt_date(d, ds, lang),
+                            vd.number_prefix,
+                            rng.range(100, 9999)
+                        ),
                         money(rng.range(1_000, 400_000) + 11),
                     ));
                 }
                 (
-                    t("Statement of account", "Kontoübersicht", "Relevé de compte", "Rekeningoverzicht", "Extracto de cuenta", "Estratto conto"),
-                    vec![dstr.clone(), t("Open items as of this date:", "Offene Posten zum Stichtag:", "Écritures ouvertes à cette date :", "Openstaande posten per deze datum:", "Partidas abiertas a esta fecha:", "Partite aperte a questa data:")],
+                    t(
+                        "Statement of account",
+                        "Kontoübersicht",
+                        "Relevé de compte",
+                        "Rekeningoverzicht",
+                        "Extracto de cuenta",
+                        "Estratto conto",
+                    ),
+                    vec![
+                        dstr.clone(),
+                        t(
+                            "Open items as of this date:",
+                            "Offene Posten zum Stichtag:",
+                            "Écritures ouvertes à cette date :",
+                            "Openstaande posten per deze datum:",
+                            "Partidas abiertas a esta fecha:",
+                            "Partite aperte a questa data:",
+                        ),
+                    ],
                 )
             }
             "receipt" => (
-                t("Receipt", "Quittung", "Reçu", "Kwitantie", "Recibo", "Ricevuta"),
+                t(
+                    "Receipt",
+                    "Quittung",
+                    "Reçu",
+                    "Kwitantie",
+                    "Recibo",
+                    "Ricevuta",
+                ),
                 vec![
                     dstr.clone(),
-                    format!("{}: {}", t("Amount received", "Betrag erhalten", "Montant reçu", "Ontvangen bedrag", "Importe recibido", "Importo ricevuto"), money(amt)),
-                    t("Paid by card. Thank you!", "Bar bezahlt. Vielen Dank!", "Payé par carte. Merci !", "Betaald per pin. Bedankt!", "Pagado con tarjeta. ¡Gracias!", "Pagato con carta. Grazie!"),
+                    format!(
+                        "{}: {}",
+                        t(
+                            "Amount received",
+                            "Betrag erhalten",
+                            "Montant reçu",
+                            "Ontvangen bedrag",
+                            "Importe recibido",
+                            "Importo ricevuto"
+                        ),
+                        money(amt)
+                    ),
+                    t(
+                        "Paid by card. Thank you!",
+                        "Bar bezahlt. Vielen Dank!",
+                        "Payé par carte. Merci !",
+                        "Betaald per pin. Bedankt!",
+                        "Pagado con tarjeta. ¡Gracias!",
+                        "Pagato con carta. Grazie!",
+                    ),
                 ],
             ),
             "purchase-order" | "quote" => {
@@ -1343,24 +1645,102 @@ impl Gen<'_> {
                     total += net;
                     table.push((format!("{} × {}", qty_str(l.qty_milli), l.desc), money(net)));
                 }
-                table.push((t("Total (net)", "Summe netto", "Total HT", "Totaal excl. btw", "Total sin IVA", "Totale imponibile"), money(total)));
+                table.push((
+                    t(
+                        "Total (net)",
+                        "Summe netto",
+                        "Total HT",
+                        "Totaal excl. btw",
+                        "Total sin IVA",
+                        "Totale imponibile",
+                    ),
+                    money(total),
+                ));
                 if kind == "quote" {
                     (
-                        t("Quotation", "Angebot", "Devis", "Offerte", "Presupuesto", "Preventivo"),
-                        vec![dstr.clone(), format!("{} Q-{}", t("Quote no.", "Angebot Nr.", "Devis n°", "Offertenummer", "Presupuesto nº", "Preventivo n."), rng.range(1000, 9999)), t("Valid for 30 days.", "Gültig 30 Tage.", "Valable 30 jours.", "Geldig gedurende 30 dagen.", "Válido 30 días.", "Valido 30 giorni.")],
+                        t(
+                            "Quotation",
+                            "Angebot",
+                            "Devis",
+                            "Offerte",
+                            "Presupuesto",
+                            "Preventivo",
+                        ),
+                        vec![
+                            dstr.clone(),
+                            format!(
+                                "{} Q-{}",
+                                t(
+                                    "Quote no.",
+                                    "Angebot Nr.",
+                                    "Devis n°",
+                                    "Offertenummer",
+                                    "Presupuesto nº",
+                                    "Preventivo n."
+                                ),
+                                rng.range(1000, 9999)
+                            ),
+                            t(
+                                "Valid for 30 days.",
+                                "Gültig 30 Tage.",
+                                "Valable 30 jours.",
+                                "Geldig gedurende 30 dagen.",
+                                "Válido 30 días.",
+                                "Valido 30 giorni.",
+                            ),
+                        ],
                     )
                 } else {
                     (
-                        t("Purchase order", "Bestellung", "Bon de commande", "Inkooporder", "Orden de compra", "Ordine di acquisto"),
-                        vec![dstr.clone(), format!("PO-{}", rng.range(400_000, 499_999)), t("Please deliver the following items:", "Bitte liefern Sie folgende Artikel:", "Merci de livrer les articles suivants :", "Gelieve de volgende artikelen te leveren:", "Por favor, suministren los siguientes artículos:", "Vi preghiamo di consegnare i seguenti articoli:")],
+                        t(
+                            "Purchase order",
+                            "Bestellung",
+                            "Bon de commande",
+                            "Inkooporder",
+                            "Orden de compra",
+                            "Ordine di acquisto",
+                        ),
+                        vec![
+                            dstr.clone(),
+                            format!("PO-{}", rng.range(400_000, 499_999)),
+                            t(
+                                "Please deliver the following items:",
+                                "Bitte liefern Sie folgende Artikel:",
+                                "Merci de livrer les articles suivants :",
+                                "Gelieve de volgende artikelen te leveren:",
+                                "Por favor, suministren los siguientes artículos:",
+                                "Vi preghiamo di consegnare i seguenti articoli:",
+                            ),
+                        ],
                     )
                 }
             }
             "newsletter" => (
-                t("Newsletter", "Newsletter – Neuigkeiten", "Lettre d'information", "Nieuwsbrief", "Boletín informativo", "Newsletter – Novità"),
+                t(
+                    "Newsletter",
+                    "Newsletter – Neuigkeiten",
+                    "Lettre d'information",
+                    "Nieuwsbrief",
+                    "Boletín informativo",
+                    "Newsletter – Novità",
+                ),
                 vec![
-                    t("Discover our new products this season.", "Entdecken Sie unsere neuen Produkte dieser Saison.", "Découvrez nos nouveautés de la saison.", "Ontdek onze nieuwe producten van dit seizoen.", "Descubra nuestras novedades de la temporada.", "Scoprite le novità della stagione."),
-                    t("Visit our booth at the trade fair.", "Besuchen Sie uns auf der Messe.", "Rendez-nous visite au salon.", "Bezoek onze stand op de beurs.", "Visite nuestro stand en la feria.", "Visitate il nostro stand in fiera."),
+                    t(
+                        "Discover our new products this season.",
+                        "Entdecken Sie unsere neuen Produkte dieser Saison.",
+                        "Découvrez nos nouveautés de la saison.",
+                        "Ontdek onze nieuwe producten van dit seizoen.",
+                        "Descubra nuestras novedades de la temporada.",
+                        "Scoprite le novità della stagione.",
+                    ),
+                    t(
+                        "Visit our booth at the trade fair.",
+                        "Besuchen Sie uns auf der Messe.",
+                        "Rendez-nous visite au salon.",
+                        "Bezoek onze stand op de beurs.",
+                        "Visite nuestro stand en la feria.",
+                        "Visitate il nostro stand in fiera.",
+                    ),
                     format!("www.{}", vd.domain),
                 ],
             ),
@@ -1370,22 +1750,64 @@ impl Gen<'_> {
                     table.push((d.to_string(), format!("{}", rng.range(1, 20))));
                 }
                 (
-                    t("Delivery note", "Lieferschein", "Bon de livraison", "Pakbon", "Albarán", "Documento di trasporto"),
-                    vec![dstr.clone(), format!("{} {}", t("Delivery no.", "Lieferschein-Nr.", "BL n°", "Pakbonnummer", "Albarán nº", "DDT n."), rng.range(10_000, 99_999))],
+                    t(
+                        "Delivery note",
+                        "Lieferschein",
+                        "Bon de livraison",
+                        "Pakbon",
+                        "Albarán",
+                        "Documento di trasporto",
+                    ),
+                    vec![
+                        dstr.clone(),
+                        format!(
+                            "{} {}",
+                            t(
+                                "Delivery no.",
+                                "Lieferschein-Nr.",
+                                "BL n°",
+                                "Pakbonnummer",
+                                "Albarán nº",
+                                "DDT n."
+                            ),
+                            rng.range(10_000, 99_999)
+                        ),
+                    ],
                 )
             }
         };
-        let doc = OtherDoc { title, lines, table };
+        let doc = OtherDoc {
+            title,
+            lines,
+            table,
+        };
         let vaddr = [vd.name.as_str(), vd.street.as_str(), vd.city.as_str()];
-        let taddr = [self.tenant.name.as_str(), self.tenant.street.as_str(), self.tenant.city.as_str()];
-        let (from, to) = if kind == "purchase-order" { (taddr, vaddr) } else { (vaddr, taddr) };
+        let taddr = [
+            self.tenant.name.as_str(),
+            self.tenant.street.as_str(),
+            self.tenant.city.as_str(),
+        ];
+        let (from, to) = if kind == "purchase-order" {
+            (taddr, vaddr)
+        } else {
+            (vaddr, taddr)
+        };
         let family = *rng.pick(&[Family::Helvetica, Family::Times]);
         let content = render::render_other(&doc, from, to, family, (595.0, 842.0), &mut rng);
         let (b, bb) = family.names();
-        let created = PdfTime { date, secs: rng.range(8 * 3600, 18 * 3600) as u32, tz: 60 };
+        let created = PdfTime {
+            date,
+            secs: rng.range(8 * 3600, 18 * 3600) as u32,
+            tz: 60,
+        };
         let narrow = content.windows(4).any(|w| w == b"\\201");
         let pdfdoc = PdfDoc {
-            pages: vec![PageSpec { width: 595.0, height: 842.0, content, image: None }],
+            pages: vec![PageSpec {
+                width: 595.0,
+                height: 842.0,
+                content,
+                image: None,
+            }],
             fonts: vec![b.into(), bb.into()],
             narrow_nbsp: narrow,
             info: Info {
@@ -1399,7 +1821,12 @@ impl Gen<'_> {
             xmp: None,
             attachment: None,
             linearized: false,
-            id_seed: rng.next_u64().to_le_bytes().repeat(2).try_into().unwrap_or([0; 16]),
+            id_seed: rng
+                .next_u64()
+                .to_le_bytes()
+                .repeat(2)
+                .try_into()
+                .unwrap_or([0; 16]),
         };
         let built = pdf::build(&pdfdoc);
         let name = format!("{:05}-{lang}-{kind}.pdf", self.pos + 1);
@@ -1418,6 +1845,8 @@ impl Gen<'_> {
             benign: vec![],
             vendor_id: Some(vd.id.clone()),
             has_origin: false,
+            discount: None,
+            prepaid: None,
         });
         self.pos += 1;
         Ok(())
@@ -1496,7 +1925,9 @@ pub fn fold(s: &str) -> String {
 /// A near-duplicate invoice number: one edit, an OCR confusion, or a dropped prefix.
 fn near_number(n: &str, rng: &mut Rng) -> String {
     let chars: Vec<char> = n.chars().collect();
-    let digits: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_ascii_digit()).collect();
+    let digits: Vec<usize> = (0..chars.len())
+        .filter(|&i| chars[i].is_ascii_digit())
+        .collect();
     match rng.below(4) {
         0 => {
             // OCR confusion on a digit that has a letter twin.
@@ -1516,7 +1947,11 @@ fn near_number(n: &str, rng: &mut Rng) -> String {
             }
             let mut c = chars;
             if let Some(&i) = digits.last() {
-                c[i] = if c[i] == '9' { '8' } else { char::from(c[i] as u8 + 1) };
+                c[i] = if c[i] == '9' {
+                    '8'
+                } else {
+                    char::from(c[i] as u8 + 1)
+                };
             }
             c.into_iter().collect()
         }
@@ -1528,7 +1963,11 @@ fn near_number(n: &str, rng: &mut Rng) -> String {
                 c.swap(i, i + 1);
             } else {
                 let j = *digits.last().unwrap_or(&0);
-                c[j] = if c[j] == '9' { '0' } else { char::from(c[j] as u8 + 1) };
+                c[j] = if c[j] == '9' {
+                    '0'
+                } else {
+                    char::from(c[j] as u8 + 1)
+                };
             }
             c.into_iter().collect()
         }
@@ -1544,7 +1983,11 @@ fn near_number(n: &str, rng: &mut Rng) -> String {
         _ => {
             let mut c = chars;
             if let Some(&i) = digits.last() {
-                c[i] = if c[i] == '9' { '0' } else { char::from(c[i] as u8 + 1) };
+                c[i] = if c[i] == '9' {
+                    '0'
+                } else {
+                    char::from(c[i] as u8 + 1)
+                };
             }
             c.into_iter().collect()
         }

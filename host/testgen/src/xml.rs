@@ -20,7 +20,11 @@ fn country_of(vat: &str) -> &str {
 }
 
 pub fn cii(inv: &Invoice, v: &Vendor, t: &Tenant, profile: &str) -> String {
-    let tc = if inv.kind == Kind::CreditNote { "381" } else { "380" };
+    let tc = if inv.kind == Kind::CreditNote {
+        "381"
+    } else {
+        "380"
+    };
     let cur = &inv.currency;
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     s.push_str("<rsm:CrossIndustryInvoice xmlns:rsm=\"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100\" xmlns:ram=\"urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100\" xmlns:qdt=\"urn:un:unece:uncefact:data:standard:QualifiedDataType:100\" xmlns:udt=\"urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100\">\n");
@@ -59,22 +63,25 @@ pub fn cii(inv: &Invoice, v: &Vendor, t: &Tenant, profile: &str) -> String {
         country_of(&t.vat)
     );
     if let Some(b) = &inv.buyer_vat {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "        <ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">{}</ram:ID></ram:SpecifiedTaxRegistration>\n",
+            "        <ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">{}</ram:ID></ram:SpecifiedTaxRegistration>",
             esc(b)
         );
     }
     s.push_str("      </ram:BuyerTradeParty>\n");
     if let Some(po) = &inv.po {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "      <ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>\n",
+            "      <ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>",
             esc(po)
         );
     }
     s.push_str("    </ram:ApplicableHeaderTradeAgreement>\n    <ram:ApplicableHeaderTradeDelivery/>\n    <ram:ApplicableHeaderTradeSettlement>\n");
-    let _ = write!(s, "      <ram:InvoiceCurrencyCode>{cur}</ram:InvoiceCurrencyCode>\n");
+    let _ = writeln!(
+        s,
+        "      <ram:InvoiceCurrencyCode>{cur}</ram:InvoiceCurrencyCode>"
+    );
     if let Some(iban) = &inv.iban {
         let _ = write!(
             s,
@@ -82,9 +89,9 @@ pub fn cii(inv: &Invoice, v: &Vendor, t: &Tenant, profile: &str) -> String {
             esc(iban)
         );
         if let Some(bic) = &inv.bic {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "        <ram:PayeeSpecifiedCreditorFinancialInstitution><ram:BICID>{}</ram:BICID></ram:PayeeSpecifiedCreditorFinancialInstitution>\n",
+                "        <ram:PayeeSpecifiedCreditorFinancialInstitution><ram:BICID>{}</ram:BICID></ram:PayeeSpecifiedCreditorFinancialInstitution>",
                 esc(bic)
             );
         }
@@ -129,9 +136,9 @@ pub fn cii(inv: &Invoice, v: &Vendor, t: &Tenant, profile: &str) -> String {
         dec2(inv.amount_due)
     );
     if let Some(p) = &inv.preceding {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "      <ram:InvoiceReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID></ram:InvoiceReferencedDocument>\n",
+            "      <ram:InvoiceReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID></ram:InvoiceReferencedDocument>",
             esc(p)
         );
     }
@@ -169,7 +176,7 @@ pub fn ubl(inv: &Invoice, v: &Vendor, t: &Tenant) -> String {
         inv.issue.iso()
     );
     if let (Some(due), false) = (inv.due, credit) {
-        let _ = write!(s, "  <cbc:DueDate>{}</cbc:DueDate>\n", due.iso());
+        let _ = writeln!(s, "  <cbc:DueDate>{}</cbc:DueDate>", due.iso());
     }
     let _ = write!(
         s,
@@ -177,30 +184,45 @@ pub fn ubl(inv: &Invoice, v: &Vendor, t: &Tenant) -> String {
         esc(&inv.customer_no)
     );
     if let Some(po) = &inv.po {
-        let _ = write!(s, "  <cac:OrderReference><cbc:ID>{}</cbc:ID></cac:OrderReference>\n", esc(po));
+        let _ = writeln!(
+            s,
+            "  <cac:OrderReference><cbc:ID>{}</cbc:ID></cac:OrderReference>",
+            esc(po)
+        );
     }
     if let Some(p) = &inv.preceding {
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "  <cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>{}</cbc:ID></cac:InvoiceDocumentReference></cac:BillingReference>\n",
+            "  <cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>{}</cbc:ID></cac:InvoiceDocumentReference></cac:BillingReference>",
             esc(p)
         );
     }
-    let party = |s: &mut String, tag: &str, name: &str, street: &str, city: &str, cc: &str, vat: Option<&str>, email: Option<String>| {
+    let party = |s: &mut String,
+                 tag: &str,
+                 name: &str,
+                 street: &str,
+                 city: &str,
+                 cc: &str,
+                 vat: Option<&str>,
+                 email: Option<String>| {
         let _ = write!(s, "  <cac:{tag}>\n    <cac:Party>\n");
         if let Some(e) = &email {
-            let _ = write!(s, "      <cbc:EndpointID schemeID=\"EM\">{}</cbc:EndpointID>\n", esc(e));
+            let _ = writeln!(
+                s,
+                "      <cbc:EndpointID schemeID=\"EM\">{}</cbc:EndpointID>",
+                esc(e)
+            );
         }
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "      <cac:PostalAddress><cbc:StreetName>{}</cbc:StreetName><cbc:CityName>{}</cbc:CityName><cac:Country><cbc:IdentificationCode>{cc}</cbc:IdentificationCode></cac:Country></cac:PostalAddress>\n",
+            "      <cac:PostalAddress><cbc:StreetName>{}</cbc:StreetName><cbc:CityName>{}</cbc:CityName><cac:Country><cbc:IdentificationCode>{cc}</cbc:IdentificationCode></cac:Country></cac:PostalAddress>",
             esc(street),
             esc(city)
         );
         if let Some(vat) = vat {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "      <cac:PartyTaxScheme><cbc:CompanyID>{}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>\n",
+                "      <cac:PartyTaxScheme><cbc:CompanyID>{}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>",
                 esc(vat)
             );
         }
@@ -238,9 +260,9 @@ pub fn ubl(inv: &Invoice, v: &Vendor, t: &Tenant) -> String {
             esc(iban)
         );
         if let Some(bic) = &inv.bic {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "      <cac:FinancialInstitutionBranch><cbc:ID>{}</cbc:ID></cac:FinancialInstitutionBranch>\n",
+                "      <cac:FinancialInstitutionBranch><cbc:ID>{}</cbc:ID></cac:FinancialInstitutionBranch>",
                 esc(bic)
             );
         }
@@ -294,6 +316,6 @@ pub fn ubl(inv: &Invoice, v: &Vendor, t: &Tenant) -> String {
             dec2(l.unit_minor)
         );
     }
-    let _ = write!(s, "</{root}>\n");
+    let _ = writeln!(s, "</{root}>");
     s
 }

@@ -252,8 +252,12 @@ pub fn find_amounts(s: &str, dec_hint: Option<char>) -> Vec<FoundAmount> {
     let mut i = 0;
     while i < chars.len() {
         let (start, c) = chars[i];
+        // A digit glued to a letter starts an identifier (`RE2353`), unless the
+        // letters are a currency token of their own (`kr3,310.12`).
         if !c.is_ascii_digit()
-            || (i > 0 && (chars[i - 1].1.is_alphanumeric() || chars[i - 1].1 == '/'))
+            || (i > 0
+                && (chars[i - 1].1.is_alphanumeric() && currency_before(s, start).is_none()
+                    || chars[i - 1].1 == '/'))
         {
             i += 1;
             continue;

@@ -3,7 +3,7 @@
 //! and VAT ids, and arithmetic to pick the totals. No per-vendor knowledge.
 use crate::num::{
     DateOrder, FoundAmount, ISO_CODES, Num, date_order_of, decimal_separator_of, find_amounts,
-    find_date, fold, parse_quantity,
+    find_date, find_dates, fold, parse_quantity,
 };
 use crate::{Acc, empty_invoice};
 use papyr_sdk::checks::{bic_is_valid, iban_is_valid, iban_length, normalize_iban};
@@ -34,6 +34,9 @@ pub enum F {
     Currency,
     /// Labels that must win over a shorter label inside them ("delivery date").
     Ignore,
+    /// A discount or surcharge line between the subtotal and the net total: not a
+    /// total itself, but it ends the value region of the label before it.
+    Discount,
 }
 
 /// (field, folded label, weak). A weak label is a bare word ("Date", "Invoice")
@@ -163,7 +166,7 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Ignore, "account", false),
     (F::Ignore, "account no", false),
     (F::Ignore, "account number", false),
-    (F::Ignore, "tax invoice", false),
+    (F::InvoiceNumber, "tax invoice", true),
     (F::Ignore, "ship to", false),
     (F::Ignore, "deliver to", false),
     (F::Ignore, "lieferadresse", false),
@@ -367,6 +370,23 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Due, "importo da pagare", false),
     (F::Due, "netto a pagare", false),
     // prepaid
+    // discounts and surcharges (bound the region of the label before them)
+    (F::Discount, "discount", false),
+    (F::Discount, "rabatt", false),
+    (F::Discount, "nachlass", false),
+    (F::Discount, "skonto", false),
+    (F::Discount, "remise", false),
+    (F::Discount, "rabais", false),
+    (F::Discount, "korting", false),
+    (F::Discount, "descuento", false),
+    (F::Discount, "sconto", false),
+    (F::Discount, "surcharge", false),
+    (F::Discount, "shipping", false),
+    (F::Discount, "versandkosten", false),
+    (F::Discount, "frais de port", false),
+    (F::Discount, "verzendkosten", false),
+    (F::Discount, "gastos de envio", false),
+    (F::Discount, "spese di spedizione", false),
     (F::Prepaid, "amount paid", false),
     (F::Prepaid, "already paid", false),
     (F::Prepaid, "prepaid", false),
@@ -920,12 +940,15 @@ pub fn extract(parsed: &ParsedDocument, kind: DocumentKind) -> Acc {
     };
     let mut acc = Acc::new(empty_invoice(kind));
 
-    let currency = currency(&ctx, &mut acc, &all);
-    let table_rows = line_items(&ctx, &mut acc, currency.as_deref());
+    let mut currency = currency(&ctx, &mut acc, &all);
     identifiers(&ctx, &mut acc);
     dates(&ctx, &mut acc);
     parties(&ctx, &mut acc);
     iban_bic(&ctx, &mut acc);
+    if currency.is_none() {
+        currency = currency_of_country(&mut acc);
+    }
+    let table_rows = line_items(&ctx, &mut acc, currency.as_deref());
     // Without a currency there is no Money: totals stay unknown.
     if let Some(cur) = currency {
         totals(&ctx, &mut acc, &cur, &table_rows);
@@ -959,7 +982,8 @@ fn value_for<'a>(
 fn alone_in_cell(ln: &Ln, h: &Hit) -> bool {
     ln.cell_at(h.start).is_some_and(|c| {
         let rest = ln.text[c.start..c.end].replace(&ln.text[h.start..h.end], "");
-        rest.trim_matches(|ch: char| ch.is_whitespace() || ch == ':' || ch == '.').is_empty()
+        rest.trim_matches(|ch: char| ch.is_whitespace() || ch == ':' || ch == '.')
+            .is_empty()
     })
 }
 
@@ -1212,6 +1236,40 @@ fn currency(ctx: &Ctx, acc: &mut Acc, all: &str) -> Option<String> {
     Some(code)
 }
 
+/// Amounts printed without any currency: the vendor's country (VAT prefix, else
+/// IBAN country) names it when that country has one currency. Marked derived.
+fn currency_of_country(acc: &mut Acc) -> Option<String> {
+    let country = acc.inv.vendor.country.clone().or_else(|| {
+        acc.inv
+            .iban
+            .as_deref()
+            .map(normalize_iban)
+            .and_then(|i| i.get(..2).map(str::to_string))
+    })?;
+    let code = match country.as_str() {
+        "DE" | "AT" | "FR" | "NL" | "BE" | "LU" | "ES" | "IT" | "PT" | "IE" | "FI" | "GR"
+        | "EL" | "SK" | "SI" | "EE" | "LV" | "LT" | "MT" | "CY" | "HR" | "MC" | "SM" => "EUR",
+        "GB" => "GBP",
+        "CH" | "LI" => "CHF",
+        "SE" => "SEK",
+        "DK" => "DKK",
+        "NO" => "NOK",
+        "PL" => "PLN",
+        "CZ" => "CZK",
+        _ => return None,
+    };
+    acc.ev(
+        "currency",
+        0.5,
+        FieldSource::Derived,
+        0,
+        0,
+        format!("vendor country {country}"),
+    );
+    acc.inv.currency = Some(code.to_string());
+    Some(code.to_string())
+}
+
 // ---------------------------------------------------------------------------
 // Parties and identifiers
 
@@ -1374,11 +1432,27 @@ fn vat_ids_in(text: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// A party name printed with its address on one line ("ACME GmbH, 10117 Berlin"):
+/// the name is the part before the first comma that is followed by a number.
+fn strip_address(s: &str) -> &str {
+    let mut at = 0;
+    while let Some(p) = s[at..].find(',').map(|p| p + at) {
+        if s[p + 1..].chars().any(|c| c.is_ascii_digit()) && !s[..p].trim().is_empty() {
+            return s[..p].trim();
+        }
+        at = p + 1;
+    }
+    s.trim()
+}
+
 fn parties(ctx: &Ctx, acc: &mut Acc) {
     // Customer block: the bill-to label and the lines under it in its column.
     let mut customer_block: Vec<(usize, f32, f32)> = Vec::new();
     'outer: for (li, ln) in ctx.lines.iter().enumerate() {
         for h in ln.hits.iter().filter(|h| h.f == F::Customer) {
+            if h.weak && !alone_in_cell(ln, h) {
+                continue;
+            }
             let right = ln.right_of(h);
             let (x0, x1) = ln
                 .cell_at(h.start)
@@ -1403,7 +1477,7 @@ fn parties(ctx: &Ctx, acc: &mut Acc) {
                     n.line,
                     n.text,
                 );
-                acc.inv.customer.name = Some(name);
+                acc.inv.customer.name = Some(strip_address(&name).to_string());
                 customer_block.push((li, x0, x1));
                 for k in li + 1..(li + 7).min(ctx.lines.len()) {
                     if ctx.lines[k].page != ln.page {
@@ -1744,10 +1818,7 @@ fn amount_values(ctx: &Ctx, li: usize, h: &Hit) -> Option<(Vec<FoundAmount>, usi
         .min()
         .unwrap_or(ln.text.len());
     let region = &ln.text[h.end..end];
-    let found: Vec<FoundAmount> = find_amounts(region, ctx.dec)
-        .into_iter()
-        .filter(|a| !a.percent)
-        .collect();
+    let found = money_amounts(region, ctx);
     if !found.is_empty() {
         return Some((found, li));
     }
@@ -1760,11 +1831,19 @@ fn amount_values(ctx: &Ctx, li: usize, h: &Hit) -> Option<(Vec<FoundAmount>, usi
         // when the label stands alone in its cell.
     }
     let (t, vli) = below(ctx, li, h)?;
-    let found: Vec<FoundAmount> = find_amounts(t, ctx.dec)
+    let found = money_amounts(t, ctx);
+    (!found.is_empty()).then_some((found, vli))
+}
+
+/// Amounts in `s` that are not percentages and not part of a date ("Please pay
+/// 10.00 by 7 September 2026" has one amount, not two).
+fn money_amounts(s: &str, ctx: &Ctx) -> Vec<FoundAmount> {
+    let dates = find_dates(s, ctx.order);
+    find_amounts(s, ctx.dec)
         .into_iter()
         .filter(|a| !a.percent)
-        .collect();
-    (!found.is_empty()).then_some((found, vli))
+        .filter(|a| !dates.iter().any(|d| a.start < d.2 && d.1 < a.end))
+        .collect()
 }
 
 fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
@@ -1794,6 +1873,12 @@ fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
             let Some((found, vli)) = amount_values(ctx, li, h) else {
                 continue;
             };
+            // A line may carry several totals ("Net 100.00  VAT 19.00  Total
+            // 119.00"); after the first, only values on the line itself count,
+            // never a cell below a label of a heading row.
+            if vli != li && cands.last().is_some_and(|c| c.idx == li) {
+                continue;
+            }
             let last = found.last().cloned();
             let Some(last) = last else { continue };
             let rate = if h.f == F::Tax {
@@ -1832,7 +1917,6 @@ fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
                 basis,
                 idx: vli,
             });
-            break;
         }
     }
     let minor = |n: Num| n.to_minor(cur);
@@ -2100,7 +2184,11 @@ const HEADERS: &[(Col, &str)] = &[
     (Col::Qty, "cant"),
     (Col::Qty, "quantita"),
     (Col::Qty, "qta"),
-    (Col::Qty, "stk"), (Col::Qty, "anz"), (Col::Qty, "q.ta"), (Col::Qty, "units"), (Col::Qty, "uds"),
+    (Col::Qty, "stk"),
+    (Col::Qty, "anz"),
+    (Col::Qty, "q.ta"),
+    (Col::Qty, "units"),
+    (Col::Qty, "uds"),
     (Col::Unit, "unit"),
     (Col::Unit, "einheit"),
     (Col::Unit, "unite"),
@@ -2122,7 +2210,12 @@ const HEADERS: &[(Col, &str)] = &[
     (Col::Price, "prix unitaire"),
     (Col::Price, "prix unit ht"),
     (Col::Price, "prix unitaire ht"),
-    (Col::Price, "pu ht"), (Col::Price, "p.u. ht"), (Col::Price, "p.u ht"), (Col::Price, "price each"), (Col::Price, "p. unit"), (Col::Price, "pr. unit"),
+    (Col::Price, "pu ht"),
+    (Col::Price, "p.u. ht"),
+    (Col::Price, "p.u ht"),
+    (Col::Price, "price each"),
+    (Col::Price, "p. unit"),
+    (Col::Price, "pr. unit"),
     (Col::Price, "p.u"),
     (Col::Price, "pu"),
     (Col::Price, "prix"),
@@ -2169,7 +2262,13 @@ const HEADERS: &[(Col, &str)] = &[
     (Col::Vat, "btw %"),
     (Col::Vat, "iva"),
     (Col::Vat, "iva %"),
-    (Col::Vat, "%"), (Col::Vat, "% iva"), (Col::Vat, "aliquota"), (Col::Vat, "steuersatz"), (Col::Vat, "taux"), (Col::Vat, "tax rate"), (Col::Vat, "% vat"),
+    (Col::Vat, "%"),
+    (Col::Vat, "% iva"),
+    (Col::Vat, "aliquota"),
+    (Col::Vat, "steuersatz"),
+    (Col::Vat, "taux"),
+    (Col::Vat, "tax rate"),
+    (Col::Vat, "% vat"),
     (Col::Code, "sku"),
     (Col::Code, "code"),
     (Col::Code, "item no"),
@@ -2269,6 +2368,10 @@ fn line_items(ctx: &Ctx, acc: &mut Acc, cur: Option<&str>) -> Vec<usize> {
                 done = true;
                 continue;
             }
+        }
+        // "Carried forward 1.234,56" repeats a subtotal; it is not an item.
+        if ln.hits.iter().any(|h| h.f == F::Carry) {
+            continue;
         }
         let mut desc = Vec::new();
         let (mut qty, mut unit, mut price, mut amount, mut vat, mut code) =

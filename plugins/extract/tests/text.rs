@@ -570,3 +570,46 @@ fn total_column_header_is_not_the_gross_total() {
     assert_eq!(i.line_items.len(), 2);
     assert!(i.net_total.is_none(), "no net printed, none invented");
 }
+
+#[test]
+fn bare_amounts_take_the_vendors_currency_and_carry_lines_are_not_items() {
+    let p1: &[&str] = &[
+        "^18 Lambda B.V.",
+        "@50 Aan",
+        "@50 Mu Handel B.V.",
+        "Factuurnummer: L-77",
+        "@50 Omschrijving @300 Aantal @360 Prijs @470 Bedrag",
+        "@50 Advies @300 1 @360 100,00 @470 100,00",
+        "@300 Transport @470 100,00",
+    ];
+    let p2: &[&str] = &[
+        "@50 Omschrijving @300 Aantal @360 Prijs @470 Bedrag",
+        "@300 Transport @470 100,00",
+        "@50 Licentie @300 1 @360 50,00 @470 50,00",
+        "@300 Totaal excl. btw @470 150,00",
+        "@300 Btw 21% @470 31,50",
+        "@300 Totaal incl. btw @470 181,50",
+        "Btw-nummer: NL123456789B01",
+    ];
+    let i = run(&[p1, p2]);
+    assert_eq!(i.currency.as_deref(), Some("EUR"));
+    assert_eq!(source(&i, "currency"), Some(FieldSource::Derived));
+    assert_eq!(amt(&i.gross_total).as_deref(), Some("181.50 EUR"));
+    let d: Vec<&str> = i
+        .line_items
+        .iter()
+        .map(|l| l.description.as_str())
+        .collect();
+    assert_eq!(d, ["Advies", "Licentie"]);
+    assert_eq!(i.customer.name.as_deref(), Some("Mu Handel B.V."));
+}
+
+#[test]
+fn weak_to_label_in_a_sentence_is_not_a_customer() {
+    let i = run(&[&[
+        "Invoice number: 9",
+        "Please transfer to GB82 WEST 1234 5698 7654 32 today",
+        "Total: GBP 10.00",
+    ]]);
+    assert!(i.customer.name.is_none());
+}

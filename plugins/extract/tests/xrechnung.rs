@@ -262,3 +262,26 @@ fn hand_checked_values() {
         .unwrap();
     assert_eq!(ev.text, "rsm:ExchangedDocument/ram:ID");
 }
+
+#[test]
+fn xml_extraction_time() {
+    let Some(_) = suite() else { return };
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/xrechnung-testsuite/"
+    );
+    for name in ["01.01a-INVOICE_uncefact.xml", "01.01a-INVOICE_ubl.xml"] {
+        let text = std::fs::read_to_string(format!("{dir}{name}")).unwrap();
+        let syntax = if text.contains("CrossIndustryInvoice") {
+            XmlSyntax::Cii
+        } else {
+            XmlSyntax::UblInvoice
+        };
+        let n = 100;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            assert!(xml::read(syntax, &text).is_ok());
+        }
+        eprintln!("{name}: {:?} per read", t.elapsed() / n);
+    }
+}

@@ -5,7 +5,7 @@ use papyr_domain::TenantFile;
 use papyr_domain::model::ProcessOutput;
 use papyr_runtime::bindings::types::{Date, Origin};
 use papyr_runtime::convert::{self, OriginFile};
-use papyr_runtime::pipeline::{date_to_unix, unix_to_rfc3339};
+use papyr_runtime::pipeline::date_to_unix;
 use papyr_runtime::{DocumentInput, Grants, MemoryHistory, PipelineOptions, TenantContext};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -252,7 +252,16 @@ pub fn run(args: ProcessArgs) -> Result<ExitCode> {
             if let Some(d) = &args.report_dir { format!("; reports in {}", d.display()) } else { String::new() }
         );
     }
+    if std::env::var_os("PAPYR_PRINT_PEAK_RSS").is_some() {
+        eprintln!("peak_rss_kib={}", peak_rss_kib().unwrap_or(0));
+    }
     Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Peak resident set size of this process (Linux), for `papyr bench`.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
 fn print_json(out: &mut impl Write, o: &ProcessOutput) -> Result<()> {
@@ -306,12 +315,6 @@ fn print_summary(out: &mut impl Write, o: &ProcessOutput) -> Result<()> {
     Ok(())
 }
 
-#[allow(dead_code)] // reason: used by the bench command
-pub fn rfc3339(secs: u64) -> String {
-    unix_to_rfc3339(secs)
-}
-
-#[allow(dead_code)]
 pub fn empty_origin() -> Origin {
     OriginFile::default().into_wit("cli")
 }
