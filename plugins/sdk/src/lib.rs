@@ -6,7 +6,7 @@
 //! - the WIT types and host imports ([`types`], [`log`], [`config`], [`history`]),
 //!   shared by every world;
 //! - one module per stage world, each behind a cargo feature of the same name, with
-//!   the `Guest` trait to implement and an export macro ([`export_fraud_rule!`] ...);
+//!   the `Guest` trait to implement and an export macro (`fraud::export_fraud_rule!`, ...);
 //! - helpers that rules need again and again ([`helpers`]): money formatting,
 //!   identifier normalisation, IBAN and VAT checks, configuration parsing.
 //!
@@ -23,8 +23,8 @@
 //!         vec![papyr_sdk::rule("tenant.po-required", "PO number required", "...", Severity::Medium)]
 //!     }
 //!     fn check(input: CheckInput) -> Result<Vec<Finding>, StageError> {
-//!         let limit = papyr_sdk::config_money("min_amount", &input.invoice)?;
-//!         // ...
+//!         let min: String = papyr_sdk::config_parse("min_amount", "1000.00".to_string())?;
+//!         // ... compare with input.invoice.gross_total, return findings ...
 //!         Ok(vec![])
 //!     }
 //! }
@@ -36,6 +36,7 @@ wit_bindgen::generate!({
     world: "sdk",
     path: "../../wit",
     generate_unused_types: true,
+    additional_derives: [PartialEq],
 });
 
 pub use papyr::pipeline::{config, history, log, types};
@@ -95,7 +96,7 @@ pub mod extractor {
     });
 }
 
-/// The fraud-rule world: implement [`fraud::Guest`] and call [`export_fraud_rule!`].
+/// The fraud-rule world: implement [`fraud::Guest`] and call `export_fraud_rule!`.
 #[cfg(feature = "fraud-rule")]
 pub mod fraud {
     wit_bindgen::generate!({
