@@ -7,6 +7,8 @@ pub mod fraud_rule {
     wasmtime::component::bindgen!({
         world: "papyr:pipeline/fraud-rule",
         path: "../../wit",
+        // Stage results are stored between jobs by `papyr serve`.
+        additional_derives: [serde::Serialize, serde::Deserialize],
     });
 }
 

@@ -221,7 +221,16 @@ impl Runtime {
         let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
         let state = store.data();
         for line in &state.logs {
-            tracing::debug!(plugin = %plugin.name, digest = %plugin.short_digest(), level = line.level, "plugin log: {}", line.message);
+            let (name, digest, msg) = (&plugin.name, plugin.short_digest(), &line.message);
+            match line.level {
+                "error" => tracing::error!(plugin = %name, digest, "plugin log: {msg}"),
+                "warn" => tracing::warn!(plugin = %name, digest, "plugin log: {msg}"),
+                "info" => tracing::info!(plugin = %name, digest, "plugin log: {msg}"),
+                _ => tracing::debug!(plugin = %name, digest, "plugin log: {msg}"),
+            }
+        }
+        if state.dropped_logs > 0 {
+            tracing::warn!(plugin = %plugin.name, dropped = state.dropped_logs, "plugin wrote more than {} log lines; the rest were dropped", crate::host::MAX_LOG_LINES);
         }
         let stats = CallStats { elapsed: started.elapsed(), fuel_used, logs: state.logs.clone() };
         match result {
@@ -354,9 +363,34 @@ fn check_output(size: usize, limits: &Limits) -> Result<(), CallError> {
     }
 }
 
+/// A pollable that is always ready.
+struct Ready;
+
+#[wasmtime_wasi::async_trait]
+impl wasmtime_wasi::p2::Pollable for Ready {
+    async fn ready(&mut self) {}
+}
+
+/// Timers fire at once: a plugin's clock is fixed, and a blocking sleep inside a
+/// host call would escape the epoch deadline (which only interrupts wasm code).
+fn instant_timers(l: &mut Linker<StoreState>) -> wasmtime::Result<()> {
+    fn ready(mut store: wasmtime::StoreContextMut<'_, StoreState>) -> wasmtime::Result<(wasmtime::component::Resource<wasmtime_wasi::p2::DynPollable>,)> {
+        let table = store.data_mut().table_mut();
+        let r = table.push(Ready)?;
+        Ok((wasmtime_wasi::p2::subscribe(table, r)?,))
+    }
+    l.allow_shadowing(true);
+    let mut clock = l.instance("wasi:clocks/monotonic-clock@0.2.12")?;
+    clock.func_wrap("subscribe-duration", |store, (_d,): (u64,)| ready(store))?;
+    clock.func_wrap("subscribe-instant", |store, (_t,): (u64,)| ready(store))?;
+    l.allow_shadowing(false);
+    Ok(())
+}
+
 fn linker(engine: &Engine, history: bool) -> Result<Linker<StoreState>, Error> {
     let mut l = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut l).map_err(engine_error)?;
+    instant_timers(&mut l).map_err(engine_error)?;
     bindings::types::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s).map_err(engine_error)?;
     bindings::log::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s).map_err(engine_error)?;
     bindings::config::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s).map_err(engine_error)?;

@@ -79,6 +79,10 @@ impl StoreState {
         }
     }
 
+    pub(crate) fn table_mut(&mut self) -> &mut ResourceTable {
+        &mut self.table
+    }
+
     /// What the plugin wrote to stderr (e.g. a panic message), lossily decoded.
     pub fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr.contents()).trim().to_string()

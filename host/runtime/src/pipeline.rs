@@ -91,21 +91,36 @@ pub struct Processed {
     pub excerpt: Vec<String>,
 }
 
-/// The half of processing that depends only on the document.
-struct Prepared {
-    output: ProcessOutput,
-    info: DocumentInfo,
-    parsed: Option<ParsedDocument>,
-    classification: Option<Classification>,
-    invoice: Option<Invoice>,
+/// The half of processing that depends only on the document: parse, classify and
+/// (for invoices and credit notes) extract.
+pub struct Prepared {
+    /// The output so far (classification, fields, timings, plugins, error).
+    pub output: ProcessOutput,
+    pub info: DocumentInfo,
+    pub parsed: Option<ParsedDocument>,
+    pub classification: Option<Classification>,
+    pub invoice: Option<Invoice>,
     /// The extract stage declined (no text layer): route to review.
-    needs_ocr: Option<String>,
+    pub needs_ocr: Option<String>,
+}
+
+/// What the fraud stage and the decision policy made of an invoice.
+pub struct Checked {
+    pub findings: Vec<FindingOut>,
+    pub decision: Decision,
+    pub risk_score: u32,
+    pub reasons: Vec<String>,
+    /// `fraud:<name>` → digest of every rule component that ran.
+    pub plugins: BTreeMap<String, String>,
+    pub elapsed_us: u64,
 }
 
 pub struct Pipeline {
     pub runtime: Arc<Runtime>,
     pub plugins: StagePlugins,
     pub options: PipelineOptions,
+    /// Rule ids each fraud-rule component declared (by digest).
+    declared: BTreeMap<String, Vec<String>>,
 }
 
 fn micros(d: std::time::Duration) -> u64 {
@@ -117,8 +132,21 @@ fn host_finding(rule: &str, severity: Sev, score: u32, message: String) -> Findi
 }
 
 impl Pipeline {
-    pub fn new(runtime: Arc<Runtime>, plugins: StagePlugins, options: PipelineOptions) -> Pipeline {
-        Pipeline { runtime, plugins, options }
+    /// Build a pipeline; asks every fraud-rule component for the rules it provides
+    /// (findings must use those ids).
+    pub fn new(runtime: Arc<Runtime>, plugins: StagePlugins, options: PipelineOptions) -> Result<Pipeline, CallError> {
+        let mut declared = BTreeMap::new();
+        for rule in &plugins.fraud {
+            let caps = Capabilities { config: vec![], history: None, clock_unix_secs: 0 };
+            let infos = runtime.rules(rule, caps, &options.rule_limits)?;
+            declared.insert(rule.digest.clone(), infos.value.into_iter().map(|r| r.id).collect());
+        }
+        Ok(Pipeline { runtime, plugins, options, declared })
+    }
+
+    /// The rule ids a fraud-rule component declared.
+    pub fn declared_rules(&self, digest: &str) -> &[String] {
+        self.declared.get(digest).map_or(&[], Vec::as_slice)
     }
 
     /// Process one document completely (all stages).
@@ -164,7 +192,8 @@ impl Pipeline {
         });
     }
 
-    fn prepare(&self, tenant: &TenantContext, doc: DocumentInput) -> Prepared {
+    /// Parse, classify and extract one document.
+    pub fn prepare(&self, tenant: &TenantContext, doc: DocumentInput) -> Prepared {
         let total = Instant::now();
         let sha256 = crate::registry::sha256_hex(&doc.bytes);
         let media_type = convert::sniff_media_type(&doc.bytes).to_string();
@@ -282,29 +311,15 @@ impl Pipeline {
                 output.decision = Decision::Hold.as_str().into();
                 output.decision_reasons = vec!["no text layer: route to OCR or manual entry".into()];
             } else if let (Some(inv), Some(parsed), Some(cls)) = (invoice.as_ref(), parsed.as_ref(), classification.as_ref()) {
-                let fraud_started = Instant::now();
-                let input = CheckInput { document: info.clone(), parsed: parsed.clone(), classification: cls.clone(), invoice: inv.clone(), today: tenant.today };
-                for rule in &self.plugins.fraud {
-                    output.plugins.insert(format!("fraud:{}", rule.name), rule.digest.clone());
-                    match self.runtime.check(rule, tenant.caps(rule), &self.options.rule_limits, &input) {
-                        Ok(c) => output.findings.extend(c.value.iter().map(|f| convert::finding(f, &rule.digest))),
-                        // Fail open by default: the other rules still run, and the
-                        // failure is visible on the invoice.
-                        Err(e) => output.findings.push(host_finding(
-                            "pipeline.rule-failed",
-                            Sev::Info,
-                            0,
-                            format!("Rule component `{}` ({}) failed: {e}", rule.name, rule.short_digest()),
-                        )),
-                    }
-                }
-                output.timings_us.insert("fraud".into(), micros(fraud_started.elapsed()));
-                let gross = inv.gross_total.as_ref().map(convert::amount);
-                let (decision, score, reasons) = papyr_domain::decide(&tenant.policy, gross.as_ref(), &output.findings);
-                output.decision = decision.as_str().into();
-                output.risk_score = score;
-                output.decision_reasons = reasons;
-                self.remember(tenant, &output, inv);
+                let checked = self.check(tenant, &info, parsed, cls, inv);
+                output.timings_us.insert("fraud".into(), checked.elapsed_us);
+                output.plugins.extend(checked.plugins);
+                output.findings.extend(checked.findings);
+                output.decision = checked.decision.as_str().into();
+                output.risk_score = checked.risk_score;
+                output.decision_reasons = checked.reasons;
+                let received = info.origin.received_at.clone().unwrap_or_else(|| unix_to_rfc3339(tenant.clock_unix_secs));
+                self.remember(tenant, &output, inv, &received);
             } else if kind.is_some() {
                 output.decision = Decision::NotAnInvoice.as_str().into();
                 output.decision_reasons = vec![format!("classified as {}: kept, not routed for payment", output.classification.as_ref().map_or("other", |c| c.kind.as_str()))];
@@ -329,8 +344,46 @@ impl Pipeline {
         Processed { output, report_pdf, excerpt }
     }
 
+    /// Run every fraud-rule component (each failure isolated: fail open with an
+    /// `info` finding) and the decision policy.
+    pub fn check(&self, tenant: &TenantContext, info: &DocumentInfo, parsed: &ParsedDocument, cls: &Classification, inv: &Invoice) -> Checked {
+        let started = Instant::now();
+        let input = CheckInput { document: info.clone(), parsed: parsed.clone(), classification: cls.clone(), invoice: inv.clone(), today: tenant.today };
+        let mut findings = Vec::new();
+        let mut plugins = BTreeMap::new();
+        for rule in &self.plugins.fraud {
+            plugins.insert(format!("fraud:{}", rule.name), rule.digest.clone());
+            match self.runtime.check(rule, tenant.caps(rule), &self.options.rule_limits, &input) {
+                Ok(c) => {
+                    let declared = self.declared_rules(&rule.digest);
+                    for f in &c.value {
+                        if declared.contains(&f.rule) {
+                            findings.push(convert::finding(f, &rule.digest));
+                        } else {
+                            findings.push(host_finding(
+                                "pipeline.rule-failed",
+                                Sev::Info,
+                                0,
+                                format!("Rule component `{}` returned a finding for `{}`, a rule it does not declare; ignored.", rule.name, f.rule),
+                            ));
+                        }
+                    }
+                }
+                Err(e) => findings.push(host_finding(
+                    "pipeline.rule-failed",
+                    Sev::Info,
+                    0,
+                    format!("Rule component `{}` ({}) failed: {e}", rule.name, rule.short_digest()),
+                )),
+            }
+        }
+        let gross = inv.gross_total.as_ref().map(convert::amount);
+        let (decision, risk_score, reasons) = papyr_domain::decide(&tenant.policy, gross.as_ref(), &findings);
+        Checked { findings, decision, risk_score, reasons, plugins, elapsed_us: micros(started.elapsed()) }
+    }
+
     /// Record the invoice so later documents of the stream are checked against it.
-    fn remember(&self, tenant: &TenantContext, output: &ProcessOutput, inv: &Invoice) {
+    fn remember(&self, tenant: &TenantContext, output: &ProcessOutput, inv: &Invoice, received_at: &str) {
         let vendor = tenant.history.find_vendor(&VendorQuery {
             tax_id: inv.vendor.tax_id.clone(),
             iban: None,
@@ -342,12 +395,13 @@ impl Pipeline {
             "auto-approve" => "approved",
             _ => "pending_approval",
         };
-        let past: PastInvoice = convert::past_invoice(&output.sha256, &output.sha256, "", status, vendor.map(|v| v.id), inv);
+        let past: PastInvoice = convert::past_invoice(&output.sha256, &output.sha256, received_at, status, vendor.map(|v| v.id), inv);
         tenant.history.record(past);
     }
 
+    /// Render the approval report of a processed document.
     #[allow(clippy::too_many_arguments)] // reason: assembles one record from the pipeline's parts
-    fn render(
+    pub fn render(
         &self,
         tenant: &TenantContext,
         output: &ProcessOutput,

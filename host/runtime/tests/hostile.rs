@@ -116,6 +116,19 @@ fn endless_loop_is_stopped_at_its_deadline() {
 }
 
 #[test]
+fn sleeping_cannot_outlast_the_deadline() {
+    let rt = runtime();
+    let p = hostile(&rt);
+    let limits = Limits { deadline: Duration::from_millis(200), ..Limits::rule() };
+    let started = Instant::now();
+    // Timers fire at once (the plugin's clock is fixed), so a 30 s sleep returns
+    // immediately instead of holding the worker.
+    let out = rt.check(&p, caps("sleep"), &limits, &sample_input());
+    assert!(started.elapsed() < Duration::from_secs(2), "slept {:?}", started.elapsed());
+    assert!(out.is_ok(), "{out:?}");
+}
+
+#[test]
 fn endless_loop_is_stopped_by_fuel_deterministically() {
     let rt = runtime();
     let p = hostile(&rt);

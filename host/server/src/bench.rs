@@ -146,7 +146,7 @@ fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
         .context("no one-page digital invoice in the generated set")?;
     let file = set.join(one_page["file"].as_str().unwrap_or_default());
     let plugins = setup::builtin_plugins(&rt)?;
-    let pipeline = setup::pipeline(rt.clone(), plugins.clone(), PipelineOptions::default());
+    let pipeline = setup::pipeline(rt.clone(), plugins.clone(), PipelineOptions::default())?;
     let doc = read_document(&file)?;
     let mut totals = Vec::new();
     let mut stages: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
@@ -174,7 +174,7 @@ fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
     let docs: Vec<_> = files.iter().map(|f| read_document(f)).collect::<Result<_>>()?;
     let mut rates = Vec::new();
     for workers in [1usize, 2] {
-        let pipeline = setup::pipeline(rt.clone(), plugins.clone(), PipelineOptions { workers, ..PipelineOptions::default() });
+        let pipeline = setup::pipeline(rt.clone(), plugins.clone(), PipelineOptions { workers, ..PipelineOptions::default() })?;
         let tenant = tenant_context(Some(&set.join("tenant.json")), None)?;
         let t = Instant::now();
         let mut n = 0;
@@ -294,7 +294,7 @@ impl Tally {
 fn run_set(set: &Path) -> Result<Vec<(Value, Value)>> {
     let truth = read_truth(set)?;
     let rt = setup::runtime(setup::default_cache_dir())?;
-    let pipeline = setup::pipeline(rt.clone(), setup::builtin_plugins(&rt)?, PipelineOptions::default());
+    let pipeline = setup::pipeline(rt.clone(), setup::builtin_plugins(&rt)?, PipelineOptions::default())?;
     let tenant = tenant_context(Some(&set.join("tenant.json")), None)?;
     let docs: Vec<_> = truth.iter().map(|t| read_document(&set.join(t["file"].as_str().unwrap_or_default()))).collect::<Result<_>>()?;
     let mut outs = Vec::new();

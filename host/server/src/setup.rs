@@ -36,6 +36,12 @@ pub fn builtin_plugins(rt: &Runtime) -> Result<StagePlugins> {
     })
 }
 
-pub fn pipeline(rt: Arc<Runtime>, plugins: StagePlugins, options: PipelineOptions) -> Pipeline {
-    Pipeline::new(rt, plugins, options)
+pub fn pipeline(rt: Arc<Runtime>, plugins: StagePlugins, options: PipelineOptions) -> Result<Pipeline> {
+    Pipeline::new(rt, plugins, options).map_err(|e| anyhow::anyhow!("a fraud-rule component failed to declare its rules: {e}"))
+}
+
+/// Plugin names are cargo package names (`po-required`); a component file is named
+/// after its library (`po_required.wasm`). Both spellings name the same plugin.
+pub fn plugin_name(s: &str) -> String {
+    s.replace('_', "-")
 }

@@ -234,3 +234,46 @@ fn plugin_check_names_world_imports_and_refusals() {
 fn papyr_builtins_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../plugins/target/wasm32-wasip2/release")
 }
+
+#[test]
+fn extra_rules_run_with_their_tenant_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), 21, 30, papyr_testgen::Preset::Clean);
+    let rule = papyr_builtins_dir().join("po_required.wasm");
+    let count_hits = |config: &str| {
+        let tenant = dir.path().join("t.json");
+        std::fs::write(&tenant, format!(r#"{{"name": "T", "plugin_config": {config}}}"#)).unwrap();
+        let (lines, stderr, _) = run_json(&[dir.path().as_os_str(), "--rule".as_ref(), rule.as_os_str(), "--tenant".as_ref(), tenant.as_os_str()]);
+        assert!(!lines.is_empty(), "{stderr}");
+        lines
+            .iter()
+            .flat_map(|l| l["findings"].as_array().cloned().unwrap_or_default())
+            .filter(|f| f["rule"] == "tenant.po-required")
+            .count()
+    };
+    let default_hits = count_hits("{}");
+    assert!(default_hits > 0, "invoices of 1000.00 or more without a PO exist in the set");
+    // Configured under the file's name (underscore) or the package name (hyphen).
+    assert_eq!(count_hits(r#"{"po_required": {"min_amount": "99999999"}}"#), 0);
+    assert_eq!(count_hits(r#"{"po-required": {"min_amount": "99999999"}}"#), 0);
+}
+
+#[test]
+fn configuration_for_a_plugin_that_does_not_run_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = write(dir.path(), "tenant.json", br#"{"plugin_config": {"po_requird": {"min_amount": "5"}}}"#);
+    let doc = write(dir.path(), "x.pdf", b"%PDF-1.4");
+    let out = papyr().arg("process").arg("--tenant").arg(&tenant).arg(&doc).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("configures plugin `po-requird`, which is not running"), "{stderr}");
+}
+
+#[test]
+fn a_non_rule_component_is_refused_as_a_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = write(dir.path(), "x.pdf", b"%PDF-1.4");
+    let out = papyr().arg("process").arg("--rule").arg(papyr_builtins_dir().join("classify.wasm")).arg(&doc).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("implements the classifier world; --rule takes fraud-rule components"));
+}

@@ -104,6 +104,98 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::InvoiceNumber, "fattura numero", false),
     (F::InvoiceNumber, "fattura", true),
     (F::InvoiceNumber, "nota di credito n", false),
+    (F::InvoiceNumber, "nota di credito", true),
+    (F::InvoiceNumber, "numero nota", false),
+    (F::InvoiceNumber, "nota n", false),
+    (F::InvoiceNumber, "factura rectificativa", true),
+    (F::InvoiceNumber, "factura rectificativa n", false),
+    (F::InvoiceNumber, "nota de credito", true),
+    (F::InvoiceNumber, "numero de abono", false),
+    (F::InvoiceNumber, "abono", true),
+    (F::InvoiceNumber, "nr", true),
+    (F::InvoiceNumber, "nr.", true),
+    (F::InvoiceNumber, "no.", true),
+    (F::InvoiceNumber, "n°", true),
+    (F::InvoiceNumber, "num.", true),
+    (F::InvoiceNumber, "invoice no.", false),
+    (F::InvoiceNumber, "invoice ref", false),
+    (F::InvoiceNumber, "invoice reference", false),
+    (F::InvoiceNumber, "inv. no", false),
+    (F::InvoiceNumber, "inv no.", false),
+    (F::InvoiceNumber, "inv. #", false),
+    (F::InvoiceNumber, "bill no", false),
+    (F::InvoiceNumber, "bill number", false),
+    (F::InvoiceNumber, "invoice code", false),
+    (F::InvoiceNumber, "invoice num", false),
+    (F::InvoiceNumber, "doc no", false),
+    (F::InvoiceNumber, "doc. no", false),
+    (F::InvoiceNumber, "document #", false),
+    (F::InvoiceNumber, "document id", false),
+    (F::InvoiceNumber, "rg.-nr", false),
+    (F::InvoiceNumber, "rg-nr", false),
+    (F::InvoiceNumber, "rg. nr", false),
+    (F::InvoiceNumber, "rg nr", false),
+    (F::InvoiceNumber, "re.-nr", false),
+    (F::InvoiceNumber, "rech.-nr", false),
+    (F::InvoiceNumber, "rechnungs nr", false),
+    (F::InvoiceNumber, "rechnung nummer", false),
+    (F::InvoiceNumber, "rechnungs-nummer", false),
+    (F::InvoiceNumber, "beleg nr", false),
+    (F::InvoiceNumber, "dokumentnummer", false),
+    (F::InvoiceNumber, "dokument-nr", false),
+    (F::InvoiceNumber, "gutschrift-nr", false),
+    (F::InvoiceNumber, "facture n", false),
+    (F::InvoiceNumber, "n° facture", false),
+    (F::InvoiceNumber, "numero facture", false),
+    (F::InvoiceNumber, "ref. facture", false),
+    (F::InvoiceNumber, "reference facture", false),
+    (F::InvoiceNumber, "reference de facture", false),
+    (F::InvoiceNumber, "n° de document", false),
+    (F::InvoiceNumber, "numero de document", false),
+    (F::InvoiceNumber, "no facture", false),
+    (F::InvoiceNumber, "facture #", false),
+    (F::InvoiceNumber, "avoir n", false),
+    (F::InvoiceNumber, "n° avoir", false),
+    (F::InvoiceNumber, "numero avoir", false),
+    (F::InvoiceNumber, "factuur no", false),
+    (F::InvoiceNumber, "factuur #", false),
+    (F::InvoiceNumber, "factuurnr.", false),
+    (F::InvoiceNumber, "documentnummer", false),
+    (F::InvoiceNumber, "factuurreferentie", false),
+    (F::InvoiceNumber, "creditnota nr", false),
+    (F::InvoiceNumber, "creditnotanr", false),
+    (F::InvoiceNumber, "factura n", false),
+    (F::InvoiceNumber, "factura #", false),
+    (F::InvoiceNumber, "num. factura", false),
+    (F::InvoiceNumber, "num factura", false),
+    (F::InvoiceNumber, "n° de la factura", false),
+    (F::InvoiceNumber, "numero de la factura", false),
+    (F::InvoiceNumber, "numero de documento", false),
+    (F::InvoiceNumber, "serie y numero", false),
+    (F::InvoiceNumber, "referencia factura", false),
+    (F::InvoiceNumber, "factura num", false),
+    (F::InvoiceNumber, "n° abono", false),
+    (F::InvoiceNumber, "num. fattura", false),
+    (F::InvoiceNumber, "nr. fattura", false),
+    (F::InvoiceNumber, "nr fattura", false),
+    (F::InvoiceNumber, "n.ro fattura", false),
+    (F::InvoiceNumber, "fattura n.", false),
+    (F::InvoiceNumber, "fattura nr.", false),
+    (F::InvoiceNumber, "numero documento", false),
+    (F::InvoiceNumber, "n. documento", false),
+    (F::InvoiceNumber, "documento n", false),
+    (F::InvoiceNumber, "rif. fattura", false),
+    (F::InvoiceNumber, "numero della fattura", false),
+    (F::InvoiceNumber, "nota di credito nr", false),
+    (F::InvoiceNumber, "nota credito n", false),
+    (F::InvoiceNumber, "reference", true),
+    (F::InvoiceNumber, "ref", true),
+    (F::InvoiceNumber, "number", true),
+    (F::InvoiceNumber, "nummer", true),
+    (F::InvoiceNumber, "numero", true),
+    (F::InvoiceNumber, "referencia", true),
+    (F::InvoiceNumber, "referentie", true),
+    (F::InvoiceNumber, "riferimento", true),
     (F::InvoiceNumber, "nota de credito n", false),
     // issue date
     (F::IssueDate, "invoice date", false),
@@ -129,6 +221,37 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::IssueDate, "data di emissione", false),
     (F::IssueDate, "data documento", false),
     (F::IssueDate, "data emissione", false),
+    (F::IssueDate, "invoice dated", false),
+    (F::IssueDate, "dated", false),
+    (F::IssueDate, "tax point", false),
+    (F::IssueDate, "tax point date", false),
+    (F::IssueDate, "document date", false),
+    (F::IssueDate, "date of the invoice", false),
+    (F::IssueDate, "rechnungs-datum", false),
+    (F::IssueDate, "datum der rechnung", false),
+    (F::IssueDate, "rechnungstag", false),
+    (F::IssueDate, "dokumentdatum", false),
+    (F::IssueDate, "erstellt am", false),
+    (F::IssueDate, "ausgestellt am", false),
+    (F::IssueDate, "date facture", false),
+    (F::IssueDate, "date d'emission de la facture", false),
+    (F::IssueDate, "emise le", false),
+    (F::IssueDate, "date du document", false),
+    (F::IssueDate, "date de l'avoir", false),
+    (F::IssueDate, "factuur datum", false),
+    (F::IssueDate, "datum factuur", false),
+    (F::IssueDate, "factuurdatum:", false),
+    (F::IssueDate, "documentdatum", false),
+    (F::IssueDate, "uitgiftedatum", false),
+    (F::IssueDate, "fecha de expedicion", false),
+    (F::IssueDate, "fecha expedicion", false),
+    (F::IssueDate, "fecha emision", false),
+    (F::IssueDate, "fecha del documento", false),
+    (F::IssueDate, "fecha de la factura", false),
+    (F::IssueDate, "data del documento", false),
+    (F::IssueDate, "data della fattura", false),
+    (F::IssueDate, "emessa il", false),
+    (F::IssueDate, "data doc", false),
     (F::IssueDate, "data", true),
     (F::IssueDate, "vom", true),
     (F::IssueDate, "du", true),
@@ -161,6 +284,48 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Ignore, "numero de cliente", false),
     (F::Ignore, "n° cliente", false),
     (F::Ignore, "codice cliente", false),
+    (F::Ignore, "phone number", false),
+    (F::Ignore, "telephone number", false),
+    (F::Ignore, "telephone", false),
+    (F::Ignore, "fax number", false),
+    (F::Ignore, "mobile", false),
+    (F::Ignore, "company number", false),
+    (F::Ignore, "company registration", false),
+    (F::Ignore, "registration number", false),
+    (F::Ignore, "telefon", false),
+    (F::Ignore, "telefonnummer", false),
+    (F::Ignore, "telefono", false),
+    (F::Ignore, "telefoon", false),
+    (F::Ignore, "numero de telephone", false),
+    (F::Ignore, "numero de telefono", false),
+    (F::Ignore, "numero di telefono", false),
+    (F::Ignore, "customer-id", false),
+    (F::Ignore, "customer ref", false),
+    (F::Ignore, "customer reference", false),
+    (F::Ignore, "client id", false),
+    (F::Ignore, "client no", false),
+    (F::Ignore, "client number", false),
+    (F::Ignore, "id client", false),
+    (F::Ignore, "client n°", false),
+    (F::Ignore, "kunden-id", false),
+    (F::Ignore, "kunden id", false),
+    (F::Ignore, "kundenreferenz", false),
+    (F::Ignore, "klant-id", false),
+    (F::Ignore, "klantnr", false),
+    (F::Ignore, "klant nr", false),
+    (F::Ignore, "cliente n", false),
+    (F::Ignore, "id cliente", false),
+    (F::Ignore, "n. cliente", false),
+    (F::Ignore, "cod. cliente", false),
+    (F::Ignore, "numero cliente", false),
+    (F::Ignore, "n° de client", false),
+    (F::Ignore, "reference client", false),
+    (F::Ignore, "ref. client", false),
+    (F::Ignore, "your customer number", false),
+    (F::Ignore, "account id", false),
+    (F::Ignore, "debtor no", false),
+    (F::Ignore, "debitorennummer", false),
+    (F::Ignore, "debiteurnummer", false),
     (F::Ignore, "page", false),
     (F::Ignore, "code client", false),
     (F::Ignore, "account", false),
@@ -229,6 +394,65 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::DueDate, "data scadenza", false),
     (F::DueDate, "scadenza pagamento", false),
     (F::DueDate, "scadenza", false),
+    (F::DueDate, "payment due date", false),
+    (F::DueDate, "payable on", false),
+    (F::DueDate, "payment date", false),
+    (F::DueDate, "pay before", false),
+    (F::DueDate, "payment deadline", false),
+    (F::DueDate, "to be paid by", false),
+    (F::DueDate, "settle by", false),
+    (F::DueDate, "please pay by", false),
+    (F::DueDate, "due for payment", false),
+    (F::DueDate, "payment due by", false),
+    (F::DueDate, "due on or before", false),
+    (F::DueDate, "zahlbar am", false),
+    (F::DueDate, "fallig bis", false),
+    (F::DueDate, "zahlungsfrist", false),
+    (F::DueDate, "zahlungstermin", false),
+    (F::DueDate, "falligkeitstermin", false),
+    (F::DueDate, "spatestens am", false),
+    (F::DueDate, "zahlung bis", false),
+    (F::DueDate, "bitte zahlen bis", false),
+    (F::DueDate, "zahlbar bis spatestens", false),
+    (F::DueDate, "zu zahlen bis", false),
+    (F::DueDate, "date limite de paiement", false),
+    (F::DueDate, "date de paiement", false),
+    (F::DueDate, "payable le", false),
+    (F::DueDate, "echeance le", false),
+    (F::DueDate, "a payer le", false),
+    (F::DueDate, "date d'exigibilite", false),
+    (F::DueDate, "exigible le", false),
+    (F::DueDate, "paiement avant le", false),
+    (F::DueDate, "a regler le", false),
+    (F::DueDate, "a payer avant", false),
+    (F::DueDate, "date limite de reglement", false),
+    (F::DueDate, "date d'echeance de paiement", false),
+    (F::DueDate, "betalen voor", false),
+    (F::DueDate, "uiterlijk betalen op", false),
+    (F::DueDate, "betaaldatum", false),
+    (F::DueDate, "te voldoen voor", false),
+    (F::DueDate, "uiterste betaaldag", false),
+    (F::DueDate, "vervalt op", false),
+    (F::DueDate, "betalen uiterlijk", false),
+    (F::DueDate, "te betalen op", false),
+    (F::DueDate, "fecha limite de pago", false),
+    (F::DueDate, "fecha de pago", false),
+    (F::DueDate, "pagar antes de", false),
+    (F::DueDate, "vence", false),
+    (F::DueDate, "vto.", false),
+    (F::DueDate, "fecha vto", false),
+    (F::DueDate, "a pagar antes del", false),
+    (F::DueDate, "vence el", false),
+    (F::DueDate, "fecha de vto", false),
+    (F::DueDate, "pago antes del", false),
+    (F::DueDate, "da pagare entro", false),
+    (F::DueDate, "pagamento entro", false),
+    (F::DueDate, "termine di pagamento", false),
+    (F::DueDate, "data pagamento", false),
+    (F::DueDate, "scad.", false),
+    (F::DueDate, "scadenza fattura", false),
+    (F::DueDate, "data di pagamento", false),
+    (F::DueDate, "entro il", false),
     // net
     (F::Net, "subtotal", false),
     (F::Net, "sub-total", false),
@@ -277,6 +501,46 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Net, "totale imponibile", false),
     (F::Net, "totale netto", false),
     (F::Net, "subtotale", false),
+    (F::Net, "net value", false),
+    (F::Net, "goods total", false),
+    (F::Net, "amount excl. tax", false),
+    (F::Net, "subtotal excl. vat", false),
+    (F::Net, "taxable amount", false),
+    (F::Net, "total net amount", false),
+    (F::Net, "net amount total", false),
+    (F::Net, "total excluding tax", false),
+    (F::Net, "total before vat", false),
+    (F::Net, "summe exkl. mwst", false),
+    (F::Net, "netto gesamt", false),
+    (F::Net, "zwischensumme netto", false),
+    (F::Net, "nettobetrag gesamt", false),
+    (F::Net, "betrag netto", false),
+    (F::Net, "warenwert netto", false),
+    (F::Net, "netto summe", false),
+    (F::Net, "total h.t.", false),
+    (F::Net, "montant h.t.", false),
+    (F::Net, "base ht", false),
+    (F::Net, "base hors taxe", false),
+    (F::Net, "sous-total ht", false),
+    (F::Net, "total hors tva", false),
+    (F::Net, "montant net", false),
+    (F::Net, "total net ht", false),
+    (F::Net, "netto totaal", false),
+    (F::Net, "totaal netto", false),
+    (F::Net, "totaal excl.", false),
+    (F::Net, "bedrag exclusief btw", false),
+    (F::Net, "subtotaal excl btw", false),
+    (F::Net, "nettototaal", false),
+    (F::Net, "totaal exclusief", false),
+    (F::Net, "base imponible total", false),
+    (F::Net, "total base imponible", false),
+    (F::Net, "subtotal sin iva", false),
+    (F::Net, "importe sin iva", false),
+    (F::Net, "total neto sin iva", false),
+    (F::Net, "imponibile totale", false),
+    (F::Net, "importo imponibile", false),
+    (F::Net, "totale senza iva", false),
+    (F::Net, "totale imponibile iva", false),
     // tax
     (F::Tax, "vat", false),
     (F::Tax, "tax", false),
@@ -309,6 +573,35 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Tax, "importe iva", false),
     (F::Tax, "totale iva", false),
     (F::Tax, "imposta", false),
+    (F::Tax, "tax total", false),
+    (F::Tax, "vat total", false),
+    (F::Tax, "total tax amount", false),
+    (F::Tax, "gst", false),
+    (F::Tax, "tax (vat)", false),
+    (F::Tax, "steuerbetrag", false),
+    (F::Tax, "umsatzsteuerbetrag", false),
+    (F::Tax, "mwst.-betrag", false),
+    (F::Tax, "mwst-betrag", false),
+    (F::Tax, "ust.-betrag", false),
+    (F::Tax, "enthaltene mwst", false),
+    (F::Tax, "zzgl. umsatzsteuer", false),
+    (F::Tax, "summe umsatzsteuer", false),
+    (F::Tax, "montant de la tva", false),
+    (F::Tax, "total t.v.a.", false),
+    (F::Tax, "t.v.a.", false),
+    (F::Tax, "tva a", false),
+    (F::Tax, "montant t.v.a.", false),
+    (F::Tax, "btw totaal", false),
+    (F::Tax, "totaal btw-bedrag", false),
+    (F::Tax, "btw-bedrag totaal", false),
+    (F::Tax, "cuota de iva", false),
+    (F::Tax, "importe del iva", false),
+    (F::Tax, "i.v.a.", false),
+    (F::Tax, "iva total", false),
+    (F::Tax, "importo iva", false),
+    (F::Tax, "imposta iva", false),
+    (F::Tax, "totale imposta", false),
+    (F::Tax, "i.v.a", false),
     // gross
     (F::Gross, "total", false),
     (F::Gross, "grand total", false),
@@ -346,6 +639,56 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Gross, "totale fattura", false),
     (F::Gross, "totale documento", false),
     (F::Gross, "importo totale", false),
+    (F::Gross, "total payable", false),
+    (F::Gross, "amount total", false),
+    (F::Gross, "gross amount", false),
+    (F::Gross, "gross total", false),
+    (F::Gross, "total gross", false),
+    (F::Gross, "total incl. tax", false),
+    (F::Gross, "total including tax", false),
+    (F::Gross, "total (incl. tax)", false),
+    (F::Gross, "total inc. vat", false),
+    (F::Gross, "invoice amount", false),
+    (F::Gross, "total value", false),
+    (F::Gross, "total invoice amount", false),
+    (F::Gross, "total amount incl. vat", false),
+    (F::Gross, "gesamtbetrag inkl. mwst", false),
+    (F::Gross, "brutto gesamt", false),
+    (F::Gross, "rechnungsbetrag brutto", false),
+    (F::Gross, "endsumme", false),
+    (F::Gross, "gesamt inkl. mwst", false),
+    (F::Gross, "summe inkl. mwst", false),
+    (F::Gross, "gesamtpreis", false),
+    (F::Gross, "rechnungsendbetrag", false),
+    (F::Gross, "gesamtbetrag (brutto)", false),
+    (F::Gross, "betrag brutto", false),
+    (F::Gross, "montant total ttc", false),
+    (F::Gross, "total t.t.c.", false),
+    (F::Gross, "total general ttc", false),
+    (F::Gross, "prix total", false),
+    (F::Gross, "total facture", false),
+    (F::Gross, "montant de la facture", false),
+    (F::Gross, "total ttc a payer", false),
+    (F::Gross, "montant ttc total", false),
+    (F::Gross, "totaalbedrag incl. btw", false),
+    (F::Gross, "eindtotaal", false),
+    (F::Gross, "totaal bedrag", false),
+    (F::Gross, "totaal incl.", false),
+    (F::Gross, "factuurbedrag", false),
+    (F::Gross, "totaal factuur", false),
+    (F::Gross, "bruto totaal", false),
+    (F::Gross, "total (iva incluido)", false),
+    (F::Gross, "total iva incluido", false),
+    (F::Gross, "importe bruto", false),
+    (F::Gross, "total bruto", false),
+    (F::Gross, "importe total factura", false),
+    (F::Gross, "total importe", false),
+    (F::Gross, "totale complessivo", false),
+    (F::Gross, "totale lordo", false),
+    (F::Gross, "totale generale", false),
+    (F::Gross, "importo complessivo", false),
+    (F::Gross, "totale iva inclusa", false),
+    (F::Gross, "totale fattura iva inclusa", false),
     // amount due
     (F::Due, "amount due", false),
     (F::Due, "balance due", false),
@@ -369,6 +712,33 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Due, "totale da pagare", false),
     (F::Due, "importo da pagare", false),
     (F::Due, "netto a pagare", false),
+    (F::Due, "total payable now", false),
+    (F::Due, "amount to pay", false),
+    (F::Due, "amount to be paid", false),
+    (F::Due, "outstanding amount", false),
+    (F::Due, "total amount due", false),
+    (F::Due, "amount outstanding", false),
+    (F::Due, "remaining balance", false),
+    (F::Due, "zahlungsbetrag", false),
+    (F::Due, "zu zahlender gesamtbetrag", false),
+    (F::Due, "noch zu zahlen", false),
+    (F::Due, "faelliger betrag", false),
+    (F::Due, "falliger betrag", false),
+    (F::Due, "total a payer", false),
+    (F::Due, "net a payer ttc", false),
+    (F::Due, "solde a payer", false),
+    (F::Due, "solde du", false),
+    (F::Due, "montant restant du", false),
+    (F::Due, "te betalen bedrag", false),
+    (F::Due, "nog te betalen", false),
+    (F::Due, "totaal te voldoen", false),
+    (F::Due, "saldo pendiente", false),
+    (F::Due, "importe pendiente", false),
+    (F::Due, "total adeudado", false),
+    (F::Due, "saldo da pagare", false),
+    (F::Due, "importo dovuto", false),
+    (F::Due, "residuo da pagare", false),
+    (F::Due, "totale dovuto", false),
     // prepaid
     // discounts and surcharges (bound the region of the label before them)
     (F::Discount, "discount", false),
@@ -435,6 +805,49 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Customer, "destinatario", false),
     (F::Customer, "intestatario", false),
     (F::Customer, "spett.le", false),
+    (F::Customer, "buyer", false),
+    (F::Customer, "recipient", false),
+    (F::Customer, "invoice address", false),
+    (F::Customer, "billing address", false),
+    (F::Customer, "customer name", false),
+    (F::Customer, "addressed to", false),
+    (F::Customer, "bill-to", false),
+    (F::Customer, "billed to:", false),
+    (F::Customer, "purchaser", false),
+    (F::Customer, "ship and bill to", false),
+    (F::Customer, "auftraggeber", false),
+    (F::Customer, "leistungsempfanger", false),
+    (F::Customer, "rechnung an:", false),
+    (F::Customer, "kaufer", false),
+    (F::Customer, "kundin", false),
+    (F::Customer, "empfangerin", false),
+    (F::Customer, "rechnungsanschrift", false),
+    (F::Customer, "facture a:", false),
+    (F::Customer, "facture au nom de", false),
+    (F::Customer, "adresse de facture", false),
+    (F::Customer, "acheteur", false),
+    (F::Customer, "a l'attention de", false),
+    (F::Customer, "factured to", false),
+    (F::Customer, "facturer a", false),
+    (F::Customer, "afnemer", false),
+    (F::Customer, "koper", false),
+    (F::Customer, "factuur aan", false),
+    (F::Customer, "ter attentie van", false),
+    (F::Customer, "klantgegevens", false),
+    (F::Customer, "gefactureerd aan:", false),
+    (F::Customer, "comprador", false),
+    (F::Customer, "datos del cliente", false),
+    (F::Customer, "facturado a:", false),
+    (F::Customer, "cliente:", false),
+    (F::Customer, "adquiriente", false),
+    (F::Customer, "committente", false),
+    (F::Customer, "cessionario", false),
+    (F::Customer, "intestato a", false),
+    (F::Customer, "fatturare a", false),
+    (F::Customer, "acquirente", false),
+    (F::Customer, "dati cliente", false),
+    (F::Customer, "cessionario/committente", false),
+    (F::Customer, "fatturato a", false),
     // vendor
     (F::Vendor, "from", false),
     (F::Vendor, "seller", false),
@@ -490,6 +903,61 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Po, "rif. ordine", false),
     (F::Po, "vs. ordine", false),
     (F::Po, "vostro ordine", false),
+    (F::Po, "order ref", false),
+    (F::Po, "order reference", false),
+    (F::Po, "customer order", false),
+    (F::Po, "your ref", false),
+    (F::Po, "your reference", false),
+    (F::Po, "p.o. no", false),
+    (F::Po, "purchase order ref", false),
+    (F::Po, "buyer reference", false),
+    (F::Po, "order #", false),
+    (F::Po, "po ref", false),
+    (F::Po, "po reference", false),
+    (F::Po, "purchase order #", false),
+    (F::Po, "bestell-nr.", false),
+    (F::Po, "ihre bestellnummer", false),
+    (F::Po, "bestellreferenz", false),
+    (F::Po, "ihr zeichen", false),
+    (F::Po, "auftrag", false),
+    (F::Po, "auftragsnr", false),
+    (F::Po, "ihre referenz", false),
+    (F::Po, "ihre bestell-nr", false),
+    (F::Po, "bestellnr", false),
+    (F::Po, "commande", false),
+    (F::Po, "ref. commande", false),
+    (F::Po, "reference commande", false),
+    (F::Po, "bon de commande n°", false),
+    (F::Po, "votre reference", false),
+    (F::Po, "n° commande", false),
+    (F::Po, "votre ref", false),
+    (F::Po, "reference de commande", false),
+    (F::Po, "bestelling", false),
+    (F::Po, "bestelnr", false),
+    (F::Po, "uw referentie", false),
+    (F::Po, "uw bestelling", false),
+    (F::Po, "ordernr", false),
+    (F::Po, "inkoopnummer", false),
+    (F::Po, "uw ordernummer", false),
+    (F::Po, "inkoopordernr", false),
+    (F::Po, "uw kenmerk", false),
+    (F::Po, "pedido n", false),
+    (F::Po, "n° pedido", false),
+    (F::Po, "su pedido", false),
+    (F::Po, "referencia pedido", false),
+    (F::Po, "orden de compra n", false),
+    (F::Po, "su referencia", false),
+    (F::Po, "num. pedido", false),
+    (F::Po, "referencia de pedido", false),
+    (F::Po, "ordine n.", false),
+    (F::Po, "ordine nr", false),
+    (F::Po, "riferimento ordine", false),
+    (F::Po, "numero d'ordine", false),
+    (F::Po, "vostro riferimento", false),
+    (F::Po, "rif. ordine n", false),
+    (F::Po, "ordine di acquisto", false),
+    (F::Po, "vs. rif", false),
+    (F::Po, "n. ordine", false),
     // bank
     (F::Iban, "iban", false),
     (F::Bic, "bic", false),
@@ -498,6 +966,24 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Bic, "swift/bic", false),
     (F::Bic, "swift code", false),
     (F::Bic, "bic code", false),
+    (F::Bic, "swift-code", false),
+    (F::Bic, "swift/bic code", false),
+    (F::Bic, "bic-code", false),
+    (F::Bic, "bank identifier code", false),
+    (F::Bic, "code bic", false),
+    (F::Bic, "bic swift", false),
+    (F::Bic, "swift bic", false),
+    (F::Bic, "code swift", false),
+    (F::Bic, "codice bic", false),
+    (F::Bic, "codice swift", false),
+    (F::Bic, "codigo bic", false),
+    (F::Bic, "codigo swift", false),
+    (F::Bic, "bic/swift code", false),
+    (F::Bic, "swift-bic", false),
+    (F::Bic, "bic-swift", false),
+    (F::Bic, "swift address", false),
+    (F::Bic, "bic (swift)", false),
+    (F::Bic, "swift (bic)", false),
     // VAT ids
     (F::VatId, "vat id", false),
     (F::VatId, "vat no", false),
@@ -946,7 +1432,7 @@ pub fn extract(parsed: &ParsedDocument, kind: DocumentKind) -> Acc {
     parties(&ctx, &mut acc);
     iban_bic(&ctx, &mut acc);
     if currency.is_none() {
-        currency = currency_of_country(&mut acc);
+        currency = currency_of_country(&mut acc, &all);
     }
     let table_rows = line_items(&ctx, &mut acc, currency.as_deref());
     // Without a currency there is no Money: totals stay unknown.
@@ -1032,10 +1518,55 @@ fn id_token(s: &str) -> Option<String> {
             && t.chars()
                 .all(|c| c.is_alphanumeric() || "-_/.#".contains(c))
         {
-            return Some(t.to_string());
+            return Some(strip_glued_date(t).to_string());
         }
     }
     None
+}
+
+/// An unlabelled purchase-order number that says what it is by its prefix
+/// (`PO-465516`, `PO4711`): the first one in the document.
+fn po_shaped(ctx: &Ctx) -> Option<(String, usize)> {
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        for tok in ln.text.split_whitespace() {
+            let t = tok.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '(' | ')' | '.'));
+            let Some(rest) = t.strip_prefix("PO") else {
+                continue;
+            };
+            let digits = rest.trim_start_matches(['-', '/', '_']);
+            if digits.len() >= 3 && digits.bytes().all(|c| c.is_ascii_digit()) {
+                return Some((t.to_string(), li));
+            }
+        }
+    }
+    None
+}
+
+/// An identifier with the next column's ISO date glued to it by the text layer
+/// (`INV-2026-0011132026-08-13`): the identifier without the date.
+fn strip_glued_date(t: &str) -> &str {
+    let b = t.as_bytes();
+    if b.len() >= 13 && t.is_ascii() {
+        let (head, tail) = t.split_at(t.len() - 10);
+        let tb = tail.as_bytes();
+        let shape = tb[4] == b'-'
+            && tb[7] == b'-'
+            && tb
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        let valid = shape
+            && crate::num::make_date(
+                tail[..4].parse().unwrap_or(0),
+                tail[5..7].parse().unwrap_or(0),
+                tail[8..].parse().unwrap_or(0),
+            )
+            .is_some();
+        if valid && head.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+            return head;
+        }
+    }
+    t
 }
 
 fn identifiers(ctx: &Ctx, acc: &mut Acc) {
@@ -1072,6 +1603,20 @@ fn identifiers(ctx: &Ctx, acc: &mut Acc) {
             }
         }
     }
+    if acc.inv.po_number.is_none()
+        && let Some((v, li)) = po_shaped(ctx)
+    {
+        let ln = &ctx.lines[li];
+        acc.ev(
+            "po_number",
+            0.5,
+            FieldSource::TextLayer,
+            ln.page,
+            ln.line,
+            ln.text,
+        );
+        acc.inv.po_number = Some(v);
+    }
     // Payment terms: free text.
     for (li, ln) in ctx.lines.iter().enumerate() {
         if let Some(h) = ln.hits.iter().find(|h| h.f == F::Terms)
@@ -1097,6 +1642,7 @@ fn identifiers(ctx: &Ctx, acc: &mut Acc) {
 fn dates(ctx: &Ctx, acc: &mut Acc) {
     let mut issue: Option<(papyr_sdk::types::Date, usize, bool)> = None;
     let mut due: Option<(papyr_sdk::types::Date, usize)> = None;
+    let mut ambiguous: Vec<F> = Vec::new();
     for (li, ln) in ctx.lines.iter().enumerate() {
         for h in &ln.hits {
             if !matches!(h.f, F::IssueDate | F::DueDate) {
@@ -1107,9 +1653,26 @@ fn dates(ctx: &Ctx, acc: &mut Acc) {
             }) else {
                 continue;
             };
-            let Some((d, _, _)) = find_date(t, ctx.order) else {
+            let all = find_dates(t, ctx.order);
+            let Some(&(mut d, _, _)) = all.first() else {
                 continue;
             };
+            if all.len() > 1 && vli != li {
+                // Cells of a header row glued into one value ("21 August 2026 20
+                // September 2026"): the k-th label over the same cell takes the
+                // k-th date.
+                let k = ln
+                    .hits
+                    .iter()
+                    .filter(|o| o.start < h.start)
+                    .filter(|o| below(ctx, li, o).is_some_and(|(ot, ol)| ol == vli && ot == t))
+                    .count();
+                match all.get(k) {
+                    Some(x) => d = x.0,
+                    None => continue,
+                }
+                ambiguous.push(h.f);
+            }
             if h.f == F::DueDate {
                 if due.is_none() {
                     due = Some((d, vli));
@@ -1125,7 +1688,7 @@ fn dates(ctx: &Ctx, acc: &mut Acc) {
     };
     if let Some((d, li, weak)) = issue {
         let ln = &ctx.lines[li];
-        let c = if weak {
+        let c = if weak || ambiguous.contains(&F::IssueDate) {
             0.6
         } else if sane {
             0.92
@@ -1146,7 +1709,13 @@ fn dates(ctx: &Ctx, acc: &mut Acc) {
         let ln = &ctx.lines[li];
         acc.ev(
             "due_date",
-            if sane { 0.92 } else { 0.8 },
+            if ambiguous.contains(&F::DueDate) {
+                0.6
+            } else if sane {
+                0.92
+            } else {
+                0.8
+            },
             FieldSource::TextLayer,
             ln.page,
             ln.line,
@@ -1236,16 +1805,40 @@ fn currency(ctx: &Ctx, acc: &mut Acc, all: &str) -> Option<String> {
     Some(code)
 }
 
+/// A US vendor without IBAN or VAT id: an EIN-shaped tax id (`12-3456789`) or
+/// US bank transfer wording (ACH, routing number).
+fn us_vendor(tax_id: Option<&str>, all: &str) -> bool {
+    let ein = tax_id.is_some_and(|t| {
+        let b = t.as_bytes();
+        b.len() == 10
+            && b[2] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 2 || c.is_ascii_digit())
+    });
+    let (norm, _) = fold(all);
+    let bank = norm
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "ach" || w == "routing" || w == "aba");
+    ein || bank
+}
+
 /// Amounts printed without any currency: the vendor's country (VAT prefix, else
 /// IBAN country) names it when that country has one currency. Marked derived.
-fn currency_of_country(acc: &mut Acc) -> Option<String> {
-    let country = acc.inv.vendor.country.clone().or_else(|| {
-        acc.inv
-            .iban
-            .as_deref()
-            .map(normalize_iban)
-            .and_then(|i| i.get(..2).map(str::to_string))
-    })?;
+fn currency_of_country(acc: &mut Acc, all: &str) -> Option<String> {
+    let country = acc
+        .inv
+        .vendor
+        .country
+        .clone()
+        .or_else(|| {
+            acc.inv
+                .iban
+                .as_deref()
+                .map(normalize_iban)
+                .and_then(|i| i.get(..2).map(str::to_string))
+        })
+        .or_else(|| us_vendor(acc.inv.vendor.tax_id.as_deref(), all).then(|| "US".into()))?;
     let code = match country.as_str() {
         "DE" | "AT" | "FR" | "NL" | "BE" | "LU" | "ES" | "IT" | "PT" | "IE" | "FI" | "GR"
         | "EL" | "SK" | "SI" | "EE" | "LV" | "LT" | "MT" | "CY" | "HR" | "MC" | "SM" => "EUR",
@@ -1256,6 +1849,7 @@ fn currency_of_country(acc: &mut Acc) -> Option<String> {
         "NO" => "NOK",
         "PL" => "PLN",
         "CZ" => "CZK",
+        "US" => "USD",
         _ => return None,
     };
     acc.ev(
@@ -1347,6 +1941,30 @@ fn is_title(s: &str) -> bool {
         .any(|t| n.trim() == *t)
 }
 
+/// A single word that heads a block ("Bill", "Remit") when a layout splits a
+/// label like "Bill to" over two spans: never a company name.
+fn is_heading_word(s: &str) -> bool {
+    let (n, _) = fold(s.trim().trim_end_matches(':'));
+    matches!(
+        n.as_str(),
+        "bill"
+            | "ship"
+            | "sold"
+            | "remit"
+            | "deliver"
+            | "pay"
+            | "payment"
+            | "from"
+            | "to"
+            | "details"
+            | "summary"
+            | "page"
+            | "original"
+            | "copy"
+            | "duplicate"
+    )
+}
+
 /// VAT id shapes by country (compact form, upper case).
 fn vat_shape_ok(v: &str) -> bool {
     let b = v.as_bytes();
@@ -1432,6 +2050,24 @@ fn vat_ids_in(text: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// Text that can be a party name: mostly letters, not an identifier with a
+/// leading "ID" / "No." word.
+fn plausible_name(s: &str) -> bool {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    let (n, _) = fold(s);
+    let first = n
+        .split(|c: char| c.is_whitespace() || c == ':' || c == '.')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    letters >= 2
+        && digits * 2 <= letters
+        && !matches!(
+            first,
+            "id" | "no" | "nr" | "n°" | "#" | "number" | "nummer" | "numero" | "code" | "ref"
+        )
+}
+
 /// A party name printed with its address on one line ("ACME GmbH, 10117 Berlin"):
 /// the name is the part before the first comma that is followed by a number.
 fn strip_address(s: &str) -> &str {
@@ -1450,21 +2086,25 @@ fn parties(ctx: &Ctx, acc: &mut Acc) {
     let mut customer_block: Vec<(usize, f32, f32)> = Vec::new();
     'outer: for (li, ln) in ctx.lines.iter().enumerate() {
         for h in ln.hits.iter().filter(|h| h.f == F::Customer) {
-            if h.weak && !alone_in_cell(ln, h) {
+            // A weak label ("An", "Aan", "To") counts alone in its cell, or opening
+            // its cell with a colon ("Aan: ACME B.V.").
+            let opens_with_colon = ln.cell_at(h.start).is_some_and(|c| c.start == h.start)
+                && ln.text[h.end..].starts_with(':');
+            if h.weak && !alone_in_cell(ln, h) && !opens_with_colon {
                 continue;
             }
             let right = ln.right_of(h);
             let (x0, x1) = ln
                 .cell_at(h.start)
                 .map_or((0.0, f32::MAX), |c| (c.x0 - 2.0, c.x0 + 200.0));
-            let name = if !right.is_empty()
-                && !is_title(right)
-                && right.chars().any(|c| c.is_alphabetic())
-            {
+            let name = if !right.is_empty() && !is_title(right) && plausible_name(right) {
                 Some((right.to_string(), li))
+            } else if !right.is_empty() && !plausible_name(right) && !alone_in_cell(ln, h) {
+                // "Customer ID K11147": the label names a number, not a party.
+                None
             } else {
                 below(ctx, li, h)
-                    .filter(|(t, _)| t.chars().any(|c| c.is_alphabetic()))
+                    .filter(|(t, _)| plausible_name(t))
                     .map(|(t, l)| (t.to_string(), l))
             };
             if let Some((name, nli)) = name {
@@ -1641,6 +2281,7 @@ fn parties(ctx: &Ctx, acc: &mut Acc) {
             if letters < 2
                 || digits > letters
                 || is_title(t)
+                || is_heading_word(t)
                 || t == customer_name
                 || t.contains('@')
             {
@@ -1776,15 +2417,22 @@ fn iban_bic(ctx: &Ctx, acc: &mut Acc) {
         }
         _ => {}
     }
-    for ln in &ctx.lines {
+    let first_bic = |t: &str| {
+        t.split_whitespace()
+            .take(2)
+            .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+            .find(|t| bic_is_valid(t))
+    };
+    for (li, ln) in ctx.lines.iter().enumerate() {
         for h in ln.hits.iter().filter(|h| h.f == F::Bic) {
             let r = ln.right_of(h);
-            if let Some(t) = r
-                .split_whitespace()
-                .take(2)
-                .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
-                .find(|t| bic_is_valid(t))
-            {
+            // The value right of the label, else in the cell under it.
+            let found = first_bic(r)
+                .map(|t| (t, li))
+                .or_else(|| below(ctx, li, h).and_then(|(t, vli)| first_bic(t).map(|b| (b, vli))));
+            if let Some((t, vli)) = found {
+                let ln = &ctx.lines[vli];
+                let t = t.as_str();
                 let country_ok = acc
                     .inv
                     .iban
@@ -1793,6 +2441,42 @@ fn iban_bic(ctx: &Ctx, acc: &mut Acc) {
                 acc.ev(
                     "bic",
                     if country_ok { 0.9 } else { 0.75 },
+                    FieldSource::TextLayer,
+                    ln.page,
+                    ln.line,
+                    ln.text,
+                );
+                acc.inv.bic = Some(t.to_string());
+                return;
+            }
+        }
+    }
+    // No BIC label we know: a BIC-shaped token of the IBAN's country printed on
+    // the IBAN's line or the two lines after it.
+    let Some(iban) = acc.inv.iban.as_deref().map(normalize_iban) else {
+        return;
+    };
+    let Some(ili) = acc.evidence("iban").and_then(|e| {
+        ctx.lines
+            .iter()
+            .position(|l| l.page == e.page && l.line == e.line)
+    }) else {
+        return;
+    };
+    for li in ili..(ili + 3).min(ctx.lines.len()) {
+        let ln = &ctx.lines[li];
+        for tok in ln.text.split_whitespace() {
+            let t = tok.trim_matches(|c: char| !c.is_alphanumeric());
+            if (t.len() == 8 || t.len() == 11)
+                && t.bytes()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && bic_is_valid(t)
+                && t.get(4..6) == iban.get(..2)
+                && !iban.contains(t)
+            {
+                acc.ev(
+                    "bic",
+                    0.7,
                     FieldSource::TextLayer,
                     ln.page,
                     ln.line,
@@ -2017,7 +2701,19 @@ fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
     if let Some(p) = of(F::Prepaid).next_back() {
         put(acc, "prepaid", (minor(p.num).unwrap_or(0), p.idx), 0.8);
     }
-    if let Some(d) = of(F::Due).next_back() {
+    // Amount due: the labelled value that closes gross - prepaid, else the last.
+    let expected_due = acc.inv.gross_total.as_ref().map(|g| {
+        g.minor.saturating_sub(
+            acc.inv
+                .prepaid
+                .as_ref()
+                .map_or(0, |p| p.minor.saturating_abs()),
+        )
+    });
+    let due_cand = of(F::Due)
+        .rfind(|c| minor(c.num).is_some() && minor(c.num) == expected_due)
+        .or_else(|| of(F::Due).next_back());
+    if let Some(d) = due_cand {
         let v = minor(d.num).unwrap_or(0);
         let consistent = acc.inv.gross_total.as_ref().is_some_and(|g| {
             g.minor.saturating_sub(

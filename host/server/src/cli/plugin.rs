@@ -3,6 +3,7 @@
 use crate::setup;
 use anyhow::{Context, Result};
 use papyr_runtime::Grants;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,6 +23,18 @@ pub enum PluginCommand {
     },
 }
 
+/// Print to stdout; a closed pipe (`| head`) ends the output quietly.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(ExitCode::SUCCESS);
+            }
+            return Err(e.into());
+        }
+    };
+}
+
 pub fn run(cmd: PluginCommand) -> Result<ExitCode> {
     match cmd {
         PluginCommand::Check { component, grant_history, json } => {
@@ -31,9 +44,9 @@ pub fn run(cmd: PluginCommand) -> Result<ExitCode> {
                 Ok((report, _)) => report,
                 Err(e) => {
                     if json {
-                        println!("{}", serde_json::json!({"file": component, "accepted": false, "problems": [e.to_string()]}));
+                        out!("{}", serde_json::json!({"file": component, "accepted": false, "problems": [e.to_string()]}));
                     } else {
-                        println!("{}: refused\n  - {e}", component.display());
+                        out!("{}: refused\n  - {e}", component.display());
                     }
                     return Ok(ExitCode::from(1));
                 }
@@ -43,19 +56,19 @@ pub fn run(cmd: PluginCommand) -> Result<ExitCode> {
                 let mut v = serde_json::to_value(&report)?;
                 v["file"] = serde_json::json!(component);
                 v["accepted"] = serde_json::json!(accepted);
-                println!("{v}");
+                out!("{v}");
             } else {
-                println!("{}: {}", component.display(), if accepted { "accepted" } else { "refused" });
-                println!("  sha256:  {}", report.digest);
-                println!("  size:    {} bytes", report.size);
-                println!("  world:   {}", report.world.map_or("none".into(), |w| format!("papyr:pipeline/{w}@0.1.0")));
-                println!("  exports: {}", report.exports.join(", "));
-                println!("  imports:");
+                out!("{}: {}", component.display(), if accepted { "accepted" } else { "refused" });
+                out!("  sha256:  {}", report.digest);
+                out!("  size:    {} bytes", report.size);
+                out!("  world:   {}", report.world.map_or("none".into(), |w| format!("papyr:pipeline/{w}@0.1.0")));
+                out!("  exports: {}", report.exports.join(", "));
+                out!("  imports:");
                 for i in &report.imports {
-                    println!("    {i}");
+                    out!("    {i}");
                 }
                 for p in &report.problems {
-                    println!("  problem: {p}");
+                    out!("  problem: {p}");
                 }
             }
             Ok(if accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })

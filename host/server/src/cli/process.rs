@@ -52,7 +52,8 @@ pub struct ProcessArgs {
 /// Files next to documents that are not documents themselves.
 fn is_sidecar(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name.ends_with(".origin.json") || name == "truth.jsonl" || name == "tenant.json" || name.ends_with(".report.pdf") || name.starts_with('.')
+    // JSON is never a document (e-invoices are XML): sidecars, tenant files, truth.
+    name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".report.pdf") || name.starts_with('.')
 }
 
 /// Expand folders (sorted by name, not recursive into hidden files).
@@ -98,8 +99,11 @@ pub fn tenant_context(tenant: Option<&Path>, today: Option<&str>) -> Result<Tena
         Some(s) => parse_date(s)?,
         None => system_today(),
     };
-    let mut plugin_config: BTreeMap<String, Vec<(String, String)>> =
-        file.plugin_config.iter().map(|(k, v)| (k.clone(), v.iter().map(|(a, b)| (a.clone(), b.clone())).collect())).collect();
+    let mut plugin_config: BTreeMap<String, Vec<(String, String)>> = file
+        .plugin_config
+        .iter()
+        .map(|(k, v)| (setup::plugin_name(k), v.iter().map(|(a, b)| (a.clone(), b.clone())).collect()))
+        .collect();
     // The tenant's own settings reach the built-in rules unless configured there.
     let fraud = plugin_config.entry("fraud".into()).or_default();
     if !file.tax_ids.is_empty() && !fraud.iter().any(|(k, _)| k == "tenant_tax_ids") {
@@ -176,18 +180,32 @@ pub fn run(args: ProcessArgs) -> Result<ExitCode> {
     let mut plugins = setup::builtin_plugins(&rt)?;
     for path in &args.rules {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read rule component `{}`", path.display()))?;
-        let name = path.file_stem().map_or("rule".into(), |s| s.to_string_lossy().into_owned());
+        let name = setup::plugin_name(&path.file_stem().map_or("rule".into(), |s| s.to_string_lossy().into_owned()));
         let plugin = rt
             .load(&name, &bytes, Grants { history: args.grant_history })
             .with_context(|| format!("rule component `{}` refused", path.display()))?;
+        if plugin.world != papyr_runtime::World::FraudRule {
+            bail!("`{}` implements the {} world; --rule takes fraud-rule components", path.display(), plugin.world.name());
+        }
+        if plugins.fraud.iter().any(|p| p.name == name) {
+            bail!("two rule components are named `{name}`; rename one of the files");
+        }
         plugins.fraud.push(Arc::new(plugin));
+    }
+    let running: Vec<String> = ["parse", "classify", "extract", "report"]
+        .into_iter()
+        .map(String::from)
+        .chain(plugins.fraud.iter().map(|p| p.name.clone()))
+        .collect();
+    if let Some(unknown) = tenant.plugin_config.keys().find(|k| !running.contains(k)) {
+        bail!("the tenant file configures plugin `{unknown}`, which is not running (running: {})", running.join(", "));
     }
     let render = args.report.is_some() || args.report_dir.is_some();
     let mut options = PipelineOptions { render_report: render, ..PipelineOptions::default() };
     if let Some(w) = args.workers {
         options.workers = w.max(1);
     }
-    let pipeline = setup::pipeline(rt, plugins, options);
+    let pipeline = setup::pipeline(rt, plugins, options)?;
 
     let started = Instant::now();
     let total = files.len();

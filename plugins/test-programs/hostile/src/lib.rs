@@ -3,7 +3,7 @@
 //! `noop` (return nothing: the baseline for overhead benchmarks), `loop` (spin
 //! forever), `grow` (allocate without bound), `panic`, `big-output` (a million
 //! findings), `history` (call the history import), `stage-error` (return an error),
-//! `clock` (report what the clock and random source return).
+//! `clock` (report what the clock and random source return), `sleep` (sleep 30 s).
 use papyr_sdk::fraud::Guest;
 use papyr_sdk::types::{CheckInput, Finding, RuleInfo, Severity, StageError};
 
@@ -38,6 +38,10 @@ impl Guest for Hostile {
             "history" => {
                 let n = papyr_sdk::history::all_vendors().len();
                 Ok(vec![papyr_sdk::finding("test.hostile", Severity::Info, 0, format!("{n} vendors"))])
+            }
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(30));
+                Ok(vec![])
             }
             "stage-error" => Err(StageError::InvalidInput("hostile plugin refuses this invoice".into())),
             "clock" => {
