@@ -250,11 +250,11 @@ fn scan_pages(parsed: &ParsedDocument, cfg: &Config, s: &mut Scores, sig: &mut S
 }
 
 fn scan_signals(text: &str, toks: &[String], sig: &mut Signals) {
-    let any = |labels: &[&str]| labels.iter().any(|l| text::contains_phrase(toks, l));
-    sig.invoice_number_label |= any(INVOICE_NUMBER_LABELS);
-    sig.due_date |= any(DUE_DATE_LABELS);
-    sig.vat |= any(VAT_LABELS);
-    sig.amount_due |= any(AMOUNT_DUE_LABELS);
+    let flags = text::label_flags(toks);
+    sig.invoice_number_label |= flags & text::LABEL_INVOICE_NUMBER != 0;
+    sig.due_date |= flags & text::LABEL_DUE_DATE != 0;
+    sig.vat |= flags & text::LABEL_VAT != 0;
+    sig.amount_due |= flags & text::LABEL_AMOUNT_DUE != 0;
     if !sig.iban && text.len() >= 15 {
         sig.iban = text::has_iban(text);
     }
@@ -598,5 +598,7 @@ fn clip_bytes(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

@@ -1151,3 +1151,138 @@ fn hostile_values_do_not_panic() {
     let c = run(&p);
     assert_kind(&c, DocumentKind::Invoice, "long line");
 }
+
+// ---------- the indexed matchers agree with the table scans they replaced
+
+/// Deterministic pseudo-random lines made of keyword words, label words, fillers,
+/// accents, case changes and punctuation.
+fn fuzz_lines(n: usize) -> Vec<String> {
+    let mut vocab: Vec<&str> = Vec::new();
+    let mut phrases: Vec<&str> = Vec::new();
+    for (p, _, _) in keywords::PHRASES {
+        vocab.extend(p.split(' '));
+        phrases.push(p);
+    }
+    for set in [
+        keywords::INVOICE_NUMBER_LABELS,
+        keywords::DUE_DATE_LABELS,
+        keywords::VAT_LABELS,
+        keywords::AMOUNT_DUE_LABELS,
+    ] {
+        for l in set {
+            vocab.extend(l.split(' '));
+            phrases.push(l);
+        }
+    }
+    vocab.extend([
+        "Relevé",
+        "FÄLLIG",
+        "Fälligkeitsdatum",
+        "Straße",
+        "ǅ",
+        "İstanbul",
+        "ﬁnal",
+        "Schlussrechnung",
+        "Zahlungsmahnung",
+        "Eindfactuur",
+        "1.234,56",
+        "DE89 3704 0044 0532 0130 00",
+        "de89370400440532013000",
+        "GB82WEST12345698765432",
+        "Phase 12",
+        "ß89",
+        "€",
+        "n°",
+        "d'acquisto",
+    ]);
+    let seps = [" ", "  ", "-", ". ", ": ", "/", "'", ""];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |m: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % m as u64) as usize
+    };
+    (0..n)
+        .map(|_| {
+            let words = 1 + next(8);
+            let mut s = String::new();
+            for _ in 0..words {
+                // Whole phrases and their beginnings, so long matches and near misses
+                // are common.
+                let whole;
+                let w = match next(3) {
+                    0 => {
+                        let p = phrases[next(phrases.len())];
+                        let n = p.split(' ').count();
+                        let keep = n - next(n.min(2));
+                        whole = p.split(' ').take(keep).collect::<Vec<_>>().join(" ");
+                        whole.as_str()
+                    }
+                    _ => vocab[next(vocab.len())],
+                };
+                match next(4) {
+                    0 => s.push_str(&w.to_uppercase()),
+                    1 => {
+                        let mut c = w.chars();
+                        if let Some(f) = c.next() {
+                            s.extend(f.to_uppercase());
+                            s.push_str(c.as_str());
+                        }
+                    }
+                    _ => s.push_str(w),
+                }
+                s.push_str(seps[next(seps.len())]);
+            }
+            s
+        })
+        .collect()
+}
+
+fn hit_key(h: &text::Hit) -> (usize, String, u32, usize, usize) {
+    (h.kind, h.phrase.clone(), h.body_weight.to_bits(), h.order, h.at)
+}
+
+#[test]
+fn indexed_matching_agrees_with_table_scan() {
+    let cfg = Config::from_entries(&[
+        ("extra_invoice_keywords".into(), "Honorarnote, final invoice x".into()),
+        ("extra_receipt_keywords".into(), "kassenbon extra; bon".into()),
+    ])
+    .unwrap();
+    let lines = fuzz_lines(6_000);
+    let mut hits = 0;
+    let mut flags_seen = 0u8;
+    let mut ibans = 0;
+    for line in &lines {
+        let toks = text::tokens(line);
+        assert_eq!(toks, reference::tokens(line), "tokens of {line:?}");
+        for extra in [&Vec::new(), &cfg.extra] {
+            let new: Vec<_> = text::find_hits(&toks, extra).iter().map(hit_key).collect();
+            let old: Vec<_> = reference::find_hits(&toks, extra)
+                .iter()
+                .map(hit_key)
+                .collect();
+            assert_eq!(new, old, "hits of {line:?}");
+            hits += new.len();
+        }
+        let flags = text::label_flags(&toks);
+        for (set, flag) in [
+            (keywords::INVOICE_NUMBER_LABELS, text::LABEL_INVOICE_NUMBER),
+            (keywords::DUE_DATE_LABELS, text::LABEL_DUE_DATE),
+            (keywords::VAT_LABELS, text::LABEL_VAT),
+            (keywords::AMOUNT_DUE_LABELS, text::LABEL_AMOUNT_DUE),
+        ] {
+            let old = set.iter().any(|l| reference::contains_phrase(&toks, l));
+            assert_eq!(flags & flag != 0, old, "label set {flag} in {line:?}");
+        }
+        flags_seen |= flags;
+        let iban = text::has_iban(line);
+        assert_eq!(iban, reference::has_iban(line), "IBAN in {line:?}");
+        ibans += usize::from(iban);
+    }
+    // The corpus must exercise what it compares.
+    assert!(hits > 1_500, "only {hits} hits");
+    assert_eq!(flags_seen, 15);
+    assert!(ibans > 30, "only {ibans} IBAN lines");
+}

@@ -116,8 +116,44 @@ pub fn check_vat(raw: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        _ => format_only(cc, rest),
+        _ => {
+            format_only(cc, rest)?;
+            national_check(cc, rest)
+        }
     }
+}
+
+/// Check digits of the formats that `format_only` accepted, where the country
+/// publishes a scheme: PL NIP (weighted mod 11), SE organisation number (Luhn over
+/// the 10 digits before `01`), CH UID (weighted mod 11).
+fn national_check(cc: &str, r: &str) -> Result<(), String> {
+    let ok = match cc {
+        "PL" => weighted_mod11(&r[..9], &[6, 5, 7, 2, 3, 4, 5, 6, 7], r.as_bytes()[9], false),
+        "SE" => luhn(&r[..10]),
+        "CH" => {
+            // format_only guaranteed `E` + 9 digits (+ an optional MWST/TVA/IVA suffix).
+            let d = &r[1..10];
+            weighted_mod11(&d[..8], &[5, 4, 3, 2, 7, 6, 5, 4], d.as_bytes()[8], true)
+        }
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err("the check digit does not match".into())
+    }
+}
+
+/// Σ digit × weight mod 11 as the check digit (PL), or 11 minus it with 11 → 0 (CH,
+/// `complement`); a result of 10 is never issued, so such ids are invalid.
+fn weighted_mod11(d: &str, weights: &[u32], check: u8, complement: bool) -> bool {
+    let sum: u32 = d.bytes().zip(weights).map(|(b, w)| dig(b) * w).sum();
+    let c = if complement {
+        (11 - sum % 11) % 11
+    } else {
+        sum % 11
+    };
+    c != 10 && c == dig(check)
 }
 
 fn format_only(cc: &str, r: &str) -> Result<(), String> {
@@ -313,6 +349,11 @@ mod tests {
             "GB980780684",
             "DK13585628",
             "CHE-116.281.710 MWST",
+            "PL2717054653",
+            "PL4698457031",
+            "SE531740995001",
+            "SE593756746801",
+            "CHE840021030",
         ] {
             assert_eq!(check_vat(id), Ok(()), "{id}");
         }
@@ -333,6 +374,11 @@ mod tests {
             "GB980780685",
             "DK1358562",
             "PL12345",
+            // One digit changed against the valid ids above.
+            "PL2717004653",
+            "PL4698957031",
+            "SE593756746201",
+            "CHE540021030",
         ] {
             assert!(check_vat(id).is_err(), "{id}");
         }

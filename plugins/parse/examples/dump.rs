@@ -1,6 +1,8 @@
-//! Print what the parse stage makes of files: `cargo run --release -p parse --example dump -- a.pdf b.xml`.
+//! Print what the parse stage makes of files: `cargo run --release -p parse --example dump -- [--spans] a.pdf b.xml`.
 fn main() {
-    for path in std::env::args().skip(1) {
+    // `--spans` also prints each line's spans with their positions.
+    let spans = std::env::args().any(|a| a == "--spans");
+    for path in std::env::args().skip(1).filter(|a| a != "--spans") {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
@@ -42,6 +44,14 @@ fn main() {
                 for p in &d.pages {
                     for l in &p.lines {
                         println!("  p{} l{:>2} y={:>6.1} | {}", l.page, l.line, l.y, l.text);
+                        if spans {
+                            for s in &l.spans {
+                                println!(
+                                    "           x={:>6.1} w={:>6.1} {} {:.1} | {}",
+                                    s.x, s.width, s.font, s.size, s.text
+                                );
+                            }
+                        }
                     }
                 }
                 for w in &d.warnings {

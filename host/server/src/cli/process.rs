@@ -3,9 +3,8 @@ use crate::setup;
 use anyhow::{Context, Result, bail};
 use papyr_domain::TenantFile;
 use papyr_domain::model::ProcessOutput;
-use papyr_runtime::bindings::types::{Date, Origin};
+use papyr_runtime::bindings::types::Origin;
 use papyr_runtime::convert::{self, OriginFile};
-use papyr_runtime::pipeline::date_to_unix;
 use papyr_runtime::{DocumentInput, Grants, MemoryHistory, PipelineOptions, TenantContext};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -76,16 +75,6 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-pub fn parse_date(s: &str) -> Result<Date> {
-    convert::parse_date(s).with_context(|| format!("invalid date `{s}`: expected YYYY-MM-DD"))
-}
-
-fn system_today() -> Date {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (y, m, d) = papyr_runtime::pipeline::civil_from_days((secs / 86_400) as i64);
-    Date { year: y as u16, month: m as u8, day: d as u8 }
-}
-
 /// Build the tenant context from a tenant file (or defaults).
 pub fn tenant_context(tenant: Option<&Path>, today: Option<&str>) -> Result<TenantContext> {
     let file = match tenant {
@@ -95,39 +84,8 @@ pub fn tenant_context(tenant: Option<&Path>, today: Option<&str>) -> Result<Tena
         }
         None => TenantFile { name: "Local files".into(), ..TenantFile::default() },
     };
-    let today = match today.or(file.today.as_deref()) {
-        Some(s) => parse_date(s)?,
-        None => system_today(),
-    };
-    let mut plugin_config: BTreeMap<String, Vec<(String, String)>> = file
-        .plugin_config
-        .iter()
-        .map(|(k, v)| (setup::plugin_name(k), v.iter().map(|(a, b)| (a.clone(), b.clone())).collect()))
-        .collect();
-    // The tenant's own settings reach the built-in rules unless configured there.
-    let fraud = plugin_config.entry("fraud".into()).or_default();
-    if !file.tax_ids.is_empty() && !fraud.iter().any(|(k, _)| k == "tenant_tax_ids") {
-        fraud.push(("tenant_tax_ids".into(), file.tax_ids.join(",")));
-    }
-    if let Some(t) = &file.approval.approval_threshold
-        && !fraud.iter().any(|(k, _)| k == "approval_threshold")
-    {
-        fraud.push(("approval_threshold".into(), t.clone()));
-    }
-    for cfg in plugin_config.values_mut() {
-        cfg.sort();
-    }
-    let policy = file.policy().context("invalid approval settings in the tenant file")?;
     let vendors = file.vendors.iter().map(convert::vendor).collect();
-    Ok(TenantContext {
-        name: file.name.clone(),
-        history: Arc::new(MemoryHistory::new(vendors)),
-        plugin_config,
-        today,
-        // Plugins see noon of "today" as the current time.
-        clock_unix_secs: date_to_unix(&today) + 12 * 3600,
-        policy,
-    })
+    setup::tenant_context(&file, today, Arc::new(MemoryHistory::new(vendors)))
 }
 
 /// Read a document and its optional `<file>.origin.json` sidecar.

@@ -112,6 +112,27 @@ fn split(ctx: &Ctx, gross: &Money, t: &Money, out: &mut Vec<Finding>) {
                     != own
         })
         .collect();
+    // A re-sent copy of an earlier invoice is one purchase, not two: count each
+    // invoice number (and each amount on one date) once.
+    let mut seen_numbers = std::collections::HashSet::new();
+    let mut seen_amounts = std::collections::HashSet::new();
+    let parts: Vec<_> = parts
+        .into_iter()
+        .filter(|p| {
+            let number = p
+                .invoice_number
+                .as_deref()
+                .map(papyr_sdk::normalize_invoice_number)
+                .filter(|n| !n.is_empty());
+            let amount = (
+                p.gross_total.as_ref().map(|g| g.minor),
+                p.issue_date.map(|d| days(&d)),
+            );
+            let new_number = number.is_none_or(|n| seen_numbers.insert(n));
+            let new_amount = seen_amounts.insert(amount);
+            new_number && new_amount
+        })
+        .collect();
     if parts.is_empty() {
         return;
     }

@@ -5,6 +5,11 @@ use papyr_sdk::types::{DocumentFormat, Finding, Severity};
 
 use crate::util::{Ctx, ev, finding, parse_instant};
 
+/// Producers often write local wall-clock time with a wrong or missing UTC offset,
+/// which shifts CreationDate by up to a day (offsets span −12 h … +14 h). Only a
+/// creation time later than that is a real contradiction with the arrival.
+const CREATED_AFTER_ARRIVAL_SLACK: i64 = 26 * 3600;
+
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let p = &ctx.input.parsed;
     if p.format != DocumentFormat::Pdf {
@@ -212,7 +217,7 @@ fn metadata(ctx: &Ctx, out: &mut Vec<Finding>) {
             .received_at
             .as_deref()
             .and_then(parse_instant),
-    ) && c > r + 3600
+    ) && c > r + CREATED_AFTER_ARRIVAL_SLACK
     {
         problems.push("it claims to have been created after the email arrived");
         e.push(ev(

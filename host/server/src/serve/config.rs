@@ -1,0 +1,238 @@
+//! `papyr serve` configuration: defaults, then a TOML file (`--config`), then
+//! `PAPYR_<SECTION>__<KEY>` environment variables (e.g. `PAPYR_DATABASE__URL`).
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub data: DataConfig,
+    pub database: DatabaseConfig,
+    pub storage: StorageConfig,
+    pub workers: WorkerConfig,
+    pub intake: IntakeConfig,
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address of the HTTP server (health, readiness, metrics).
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Folder for the embedded defaults: database, documents, inbox, cache.
+    pub dir: PathBuf,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite:///path/papyr.db` or `postgres://user@host/db`; default: SQLite in the data folder.
+    pub url: Option<String>,
+    pub max_connections: u32,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_deref().map(papyr_store::redact_url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// A folder (`/path` or `file:///path`) or `azure://account/container?endpoint=…`;
+    /// default: `blobs/` in the data folder. The Azure key comes from
+    /// `PAPYR_STORAGE__AZURE_KEY` (never from the file).
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    /// Concurrent stage workers in this process.
+    pub count: usize,
+    /// Lease on a claimed job; renewed every third of it while the stage runs.
+    pub lease_secs: u64,
+    /// Attempts before a document is parked as failed.
+    pub max_attempts: u32,
+    /// Idle wait between polls of the job queue.
+    pub poll_ms: u64,
+    /// On SIGTERM, how long in-flight stages may finish before their jobs are released.
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntakeConfig {
+    /// Watch folder: files in `<dir>/<tenant-slug>/` are taken in for that tenant,
+    /// files directly in `<dir>` for the demo tenant. Default: `inbox/` in the data folder.
+    pub watch_dir: Option<PathBuf>,
+    pub poll_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoConfig {
+    /// Create the demo tenant and drop the bundled sample invoices into its inbox on
+    /// first start.
+    pub enabled: bool,
+    pub tenant: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: "127.0.0.1:8080".into() }
+    }
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig { dir: PathBuf::from("papyr-data") }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: None, max_connections: 8 }
+    }
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig { count: 2, lease_secs: 30, max_attempts: 5, poll_ms: 100, shutdown_grace_secs: 20 }
+    }
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        IntakeConfig { watch_dir: None, poll_ms: 500 }
+    }
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig { enabled: true, tenant: "demo".into() }
+    }
+}
+
+impl Config {
+    /// Defaults → file → environment.
+    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> Result<Config> {
+        let mut table = toml::Table::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file `{}`", path.display()))?;
+            table = text.parse::<toml::Table>().with_context(|| format!("config file `{}` is not valid TOML", path.display()))?;
+        }
+        for (key, value) in env {
+            let Some(rest) = key.strip_prefix("PAPYR_") else { continue };
+            let Some((section, field)) = rest.split_once("__") else { continue };
+            let (section, field) = (section.to_lowercase(), field.to_lowercase());
+            if section == "storage" && field == "azure_key" {
+                continue; // read by the storage client itself; never part of the config
+            }
+            let entry = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let Some(t) = entry.as_table_mut() else { bail!("config: `{section}` must be a section") };
+            t.insert(field, env_value(&value));
+        }
+        let cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow::anyhow!("invalid configuration: {}", e.message()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.workers.count == 0 || self.workers.count > 64 {
+            bail!("workers.count must be between 1 and 64 (PAPYR_WORKERS__COUNT)");
+        }
+        if self.workers.lease_secs < 1 {
+            bail!("workers.lease_secs must be at least 1");
+        }
+        if self.workers.max_attempts < 1 {
+            bail!("workers.max_attempts must be at least 1");
+        }
+        self.server.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+            anyhow::anyhow!("server.listen `{}` is not an address such as 127.0.0.1:8080 (PAPYR_SERVER__LISTEN)", self.server.listen)
+        })?;
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database.url.clone().unwrap_or_else(|| format!("sqlite://{}", abs(&self.data.dir.join("papyr.db")).display()))
+    }
+
+    pub fn storage_url(&self) -> String {
+        self.storage.url.clone().unwrap_or_else(|| abs(&self.data.dir.join("blobs")).display().to_string())
+    }
+
+    pub fn watch_dir(&self) -> PathBuf {
+        self.intake.watch_dir.clone().unwrap_or_else(|| self.data.dir.join("inbox"))
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.data.dir.join("cache")
+    }
+}
+
+fn abs(p: &Path) -> PathBuf {
+    if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf()) }
+}
+
+/// Environment values are strings; numbers and booleans are recognised so they fit
+/// the typed fields.
+fn env_value(v: &str) -> toml::Value {
+    if let Ok(i) = v.parse::<i64>() {
+        toml::Value::Integer(i)
+    } else if let Ok(b) = v.parse::<bool>() {
+        toml::Value::Boolean(b)
+    } else {
+        toml::Value::String(v.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn layers_defaults_file_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("papyr.toml");
+        std::fs::write(&file, "[workers]\ncount = 3\nlease_secs = 9\n[server]\nlisten = \"127.0.0.1:9000\"\n").unwrap();
+        let c = Config::load(Some(&file), env(&[("PAPYR_WORKERS__COUNT", "4"), ("PAPYR_LOG", "debug")])).unwrap();
+        assert_eq!(c.workers.count, 4, "env beats file");
+        assert_eq!(c.workers.lease_secs, 9, "file beats default");
+        assert_eq!(c.server.listen, "127.0.0.1:9000");
+        assert_eq!(c.workers.max_attempts, 5, "default");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e = Config::load(None, env(&[("PAPYR_WORKERS__COUNT", "lots")])).unwrap_err().to_string();
+        assert!(e.contains("count"), "{e}");
+        let e = Config::load(None, env(&[("PAPYR_WORKERS__COUNTT", "2")])).unwrap_err().to_string();
+        assert!(e.contains("countt"), "{e}");
+        let e = Config::load(None, env(&[("PAPYR_SERVER__LISTEN", "localhost")])).unwrap_err().to_string();
+        assert!(e.contains("PAPYR_SERVER__LISTEN"), "{e}");
+    }
+
+    #[test]
+    fn database_url_is_redacted_in_debug() {
+        let c = Config::load(None, env(&[("PAPYR_DATABASE__URL", "postgres://u:hunter2@h/db")])).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,151 @@
+//! The watch folder: files in `<watch>/<tenant-slug>/` are taken in for that tenant,
+//! files directly in `<watch>` for the demo tenant. A file is stored in object
+//! storage, then recorded (with its first job) in one transaction, then moved to
+//! `<watch>/.processed/`. Anything that fails leaves the file where it is, to be
+//! tried again: nothing is lost. The same file or email message twice is linked to
+//! the first, not processed again.
+use super::Shared;
+use anyhow::{Context, Result};
+use papyr_runtime::convert::{self, OriginFile};
+use papyr_store::{Intake, NewDocument};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// Files younger than this may still be being written.
+const SETTLE: Duration = Duration::from_millis(500);
+
+pub async fn run(shared: Arc<Shared>, mut phase: super::worker::Phase) {
+    let poll = Duration::from_millis(shared.cfg.intake.poll_ms);
+    let mut last_error: Option<String> = None;
+    while *phase.borrow() == 0 {
+        match scan(&shared).await {
+            Ok(_) => last_error = None,
+            Err(e) => {
+                let msg = format!("{e:#}");
+                if last_error.as_deref() != Some(&msg) {
+                    tracing::warn!(error = %msg, "watch-folder intake failed; the files stay and are retried");
+                    last_error = Some(msg);
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = phase.changed() => {}
+        }
+    }
+}
+
+fn is_candidate(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    !(name.starts_with('.') || name.ends_with(".json") || name.ends_with(".part") || name.ends_with(".tmp"))
+}
+
+/// One pass over the watch folder; returns how many files were taken in.
+pub async fn scan(shared: &Arc<Shared>) -> Result<usize> {
+    let root = shared.cfg.watch_dir();
+    let mut batches: Vec<(String, Vec<PathBuf>)> = Vec::new();
+    let mut top = Vec::new();
+    let mut dir = tokio::fs::read_dir(&root).await.with_context(|| format!("cannot list the watch folder {}", root.display()))?;
+    while let Some(e) = dir.next_entry().await? {
+        let path = e.path();
+        let ft = e.file_type().await?;
+        if ft.is_dir() {
+            let slug = e.file_name().to_string_lossy().into_owned();
+            if slug.starts_with('.') {
+                continue;
+            }
+            let mut files = Vec::new();
+            let mut sub = tokio::fs::read_dir(&path).await?;
+            while let Some(f) = sub.next_entry().await? {
+                if f.file_type().await?.is_file() && is_candidate(&f.path()) {
+                    files.push(f.path());
+                }
+            }
+            batches.push((slug, files));
+        } else if ft.is_file() && is_candidate(&path) {
+            top.push(path);
+        }
+    }
+    batches.push((shared.cfg.demo.tenant.clone(), top));
+    let mut n = 0;
+    for (slug, mut files) in batches {
+        files.sort();
+        if files.is_empty() {
+            continue;
+        }
+        let tenant_id = shared.db.ensure_tenant(&slug, &slug, "{}").await?;
+        for path in files {
+            let fresh = std::fs::metadata(&path).and_then(|m| m.modified()).is_ok_and(|t| SystemTime::now().duration_since(t).unwrap_or_default() < SETTLE);
+            if fresh {
+                continue;
+            }
+            if take_in(shared, &tenant_id, &slug, &path).await? {
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+async fn take_in(shared: &Arc<Shared>, tenant_id: &str, slug: &str, path: &Path) -> Result<bool> {
+    let bytes = match tokio::fs::read(path).await {
+        Ok(b) => b,
+        // Another replica sharing the folder moved it first.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let sha256 = papyr_runtime::registry::sha256_hex(&bytes);
+    let media_type = convert::sniff_media_type(&bytes);
+    let key = format!("documents/{sha256}");
+    // The bytes are stored before the job that needs them is committed.
+    if !shared.blob.exists(&key).await? {
+        shared.blob.put(&key, &bytes, media_type).await.with_context(|| format!("cannot store {}", path.display()))?;
+    }
+    let sidecar = PathBuf::from(format!("{}.origin.json", path.display()));
+    let mut origin: OriginFile = match tokio::fs::read_to_string(&sidecar).await {
+        Ok(text) => serde_json::from_str(&text).with_context(|| format!("invalid origin sidecar {}", sidecar.display()))?,
+        Err(_) => OriginFile::default(),
+    };
+    if origin.received_at.is_none() {
+        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        origin.received_at = Some(papyr_runtime::pipeline::unix_to_rfc3339(now));
+    }
+    let message_id = origin.message_id.clone();
+    let channel = origin.channel.clone().unwrap_or_else(|| "watch-folder".into());
+    let origin_json = serde_json::to_string(&origin_value(&origin)).unwrap_or_else(|_| "{}".into());
+    let filename = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let doc = NewDocument { filename: filename.clone(), sha256, size: bytes.len() as i64, media_type: media_type.into(), blob_key: key, message_id, origin_json, channel };
+    let outcome = shared.db.intake(tenant_id, &doc, shared.cfg.workers.max_attempts as i64).await?;
+    match &outcome {
+        Intake::Created { document_id } => {
+            shared.metrics.intake("created");
+            tracing::info!(tenant = slug, document = %document_id, file = %filename, "document received");
+        }
+        Intake::Duplicate { document_id, reason } => {
+            shared.metrics.intake("duplicate");
+            tracing::info!(tenant = slug, document = %document_id, file = %filename, reason, "already received; linked, not processed again");
+        }
+    }
+    let done = shared.cfg.watch_dir().join(".processed").join(slug);
+    tokio::fs::create_dir_all(&done).await?;
+    for p in [path.to_path_buf(), sidecar] {
+        if let Some(name) = p.file_name() {
+            match tokio::fs::rename(&p, done.join(name)).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("cannot move {} out of the watch folder", p.display())),
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn origin_value(o: &OriginFile) -> serde_json::Value {
+    serde_json::json!({
+        "sender_address": o.sender_address, "sender_name": o.sender_name, "reply_to": o.reply_to,
+        "return_path": o.return_path, "authentication_results": o.authentication_results,
+        "subject": o.subject, "body_text": o.body_text, "received_at": o.received_at,
+        "message_id": o.message_id, "channel": o.channel,
+    })
+}

@@ -1,0 +1,358 @@
+//! The three stage jobs of a document in `papyr serve`:
+//! `extract` (parse → classify → extract), `check` (fraud rules and the decision,
+//! serialised per tenant because it reads the tenant's earlier invoices) and
+//! `report` (the approval report PDF into object storage).
+use super::Shared;
+use anyhow::{Context, Result};
+use papyr_domain::TenantFile;
+use papyr_domain::model::{ProcessOutput, Severity};
+use papyr_runtime::bindings::history::VendorQuery;
+use papyr_runtime::bindings::types::{Classification, DocumentInfo, DocumentKind, Invoice};
+use papyr_runtime::convert::{self, OriginFile};
+use papyr_runtime::{DocumentInput, History, MemoryHistory, TenantContext};
+use papyr_store::jobs::{FindingWrite, InvoiceWrite, StageOutcome};
+use papyr_store::{DocumentRow, Job};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Why a stage did not produce an outcome.
+pub enum StageFailure {
+    /// The document itself cannot be processed (a stage error or trap): park it as
+    /// failed, visibly, without retrying.
+    Permanent(String),
+    /// Infrastructure (database, storage): retry with backoff.
+    Transient(anyhow::Error),
+}
+
+impl From<papyr_store::StoreError> for StageFailure {
+    fn from(e: papyr_store::StoreError) -> Self {
+        StageFailure::Transient(e.into())
+    }
+}
+
+impl From<anyhow::Error> for StageFailure {
+    fn from(e: anyhow::Error) -> Self {
+        StageFailure::Transient(e)
+    }
+}
+
+/// What the extract stage stores for the later stages.
+#[derive(Serialize, Deserialize)]
+struct Extracted {
+    output: ProcessOutput,
+    classification: Option<Classification>,
+    invoice: Option<Invoice>,
+    needs_ocr: Option<String>,
+    pages: u32,
+    excerpt: Vec<String>,
+}
+
+fn status_of(decision: &str) -> &'static str {
+    match decision {
+        "auto-approve" => "auto_approved",
+        "needs-approval" => "pending_approval",
+        "hold" => "on_hold",
+        "not-an-invoice" => "not_an_invoice",
+        _ => "failed",
+    }
+}
+
+fn info_of(doc: &DocumentRow) -> DocumentInfo {
+    DocumentInfo {
+        media_type: doc.media_type.clone(),
+        filename: doc.filename.clone(),
+        sha256: doc.sha256.clone(),
+        size: doc.size as u64,
+        origin: origin_of(doc),
+    }
+}
+
+fn origin_of(doc: &DocumentRow) -> papyr_runtime::bindings::types::Origin {
+    serde_json::from_str::<OriginFile>(&doc.origin).unwrap_or_default().into_wit(&doc.channel)
+}
+
+fn short(d: &str) -> &str {
+    &d[..12.min(d.len())]
+}
+
+impl Shared {
+    async fn doc(&self, job: &Job) -> Result<DocumentRow> {
+        self.db.document(&job.tenant_id, &job.document_id).await?.with_context(|| format!("document {} is missing", job.document_id))
+    }
+
+    /// The tenant's settings with a history built from the database.
+    async fn tenant(&self, tenant_id: &str, history: MemoryHistory) -> Result<TenantContext> {
+        let (name, settings) = self.db.tenant_settings(tenant_id).await?.with_context(|| format!("tenant {tenant_id} is missing"))?;
+        let mut file: TenantFile = serde_json::from_str(&settings).with_context(|| format!("tenant {tenant_id} has invalid settings"))?;
+        file.name = name;
+        crate::setup::tenant_context(&file, None, Arc::new(history))
+    }
+
+    async fn vendor_history(&self, tenant_id: &str) -> Result<MemoryHistory> {
+        let vendors = self.db.vendors(tenant_id).await?;
+        Ok(MemoryHistory::new(
+            vendors
+                .into_iter()
+                .map(|v| {
+                    convert::vendor(&papyr_domain::VendorRecord {
+                        id: v.id,
+                        name: v.name,
+                        tax_ids: v.tax_ids,
+                        ibans: v.ibans,
+                        domains: v.domains,
+                        country: v.country,
+                        created_at: papyr_runtime::pipeline::unix_to_rfc3339((v.created_at / 1000) as u64),
+                        updated_at: papyr_runtime::pipeline::unix_to_rfc3339((v.updated_at / 1000) as u64),
+                    })
+                })
+                .collect(),
+        ))
+    }
+
+    pub async fn run_stage(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
+        match job.stage.as_str() {
+            "extract" => self.extract(job).await,
+            "check" => self.check(job).await,
+            "report" => self.report(job).await,
+            other => Err(StageFailure::Permanent(format!("unknown stage `{other}`"))),
+        }
+    }
+
+    async fn extract(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
+        let doc = self.doc(job).await?;
+        let bytes = self.blob.get(&doc.blob_key).await.with_context(|| format!("cannot read {} from storage", doc.blob_key))?;
+        let vendors = self.vendor_history(&job.tenant_id).await?;
+        let tenant = self.tenant(&job.tenant_id, vendors).await?;
+        let input = DocumentInput { filename: doc.filename.clone(), bytes, origin: origin_of(&doc) };
+        let this = self.clone();
+        let (prepared, tenant) = tokio::task::spawn_blocking(move || (this.pipeline.prepare(&tenant, input), tenant))
+            .await
+            .map_err(|e| StageFailure::Transient(anyhow::anyhow!("extract task: {e}")))?;
+        if let Some(err) = &prepared.output.error {
+            return Err(StageFailure::Permanent(err.clone()));
+        }
+        let out = &prepared.output;
+        let kind = prepared.classification.as_ref().map_or(DocumentKind::Other, |c| c.kind);
+        let is_invoice = matches!(kind, DocumentKind::Invoice | DocumentKind::CreditNote);
+        let digest = |stage: &str| out.plugins.get(stage).map(|d| short(d).to_string()).unwrap_or_default();
+        let mut audit = vec![(
+            format!("plugin:{}", digest("classify")),
+            "classified".to_string(),
+            out.classification.as_ref().map_or(String::new(), |c| format!("{} ({:.2})", c.kind, c.confidence)),
+        )];
+        let invoice = prepared.invoice.as_ref().map(|inv| {
+            let vendor = tenant.history.find_vendor(&VendorQuery {
+                tax_id: inv.vendor.tax_id.clone(),
+                iban: None,
+                name: inv.vendor.name.clone(),
+                domain: None,
+            });
+            InvoiceWrite {
+                vendor_id: vendor.map(|v| v.id),
+                vendor_name: inv.vendor.name.clone(),
+                vendor_tax_id: inv.vendor.tax_id.clone(),
+                invoice_number: inv.invoice_number.clone(),
+                issue_date: inv.issue_date.as_ref().map(convert::date),
+                currency: inv.currency.clone(),
+                gross_minor: inv.gross_total.as_ref().map(|m| m.minor),
+                iban: inv.iban.as_deref().map(convert::norm_iban),
+                fields_json: serde_json::to_string(&out.fields).unwrap_or_default(),
+                invoice_json: serde_json::to_string(inv).unwrap_or_default(),
+            }
+        });
+        if invoice.is_some() {
+            audit.push((format!("plugin:{}", digest("extract")), "extracted".into(), format!("{} fields with evidence", out.field_evidence.len())));
+        } else if let Some(reason) = &prepared.needs_ocr {
+            audit.push((format!("plugin:{}", digest("extract")), "needs-ocr".into(), reason.clone()));
+        }
+        let pages = prepared.parsed.as_ref().map_or(0, |p| p.pages.len() as u32);
+        let excerpt = prepared
+            .parsed
+            .as_ref()
+            .and_then(|p| p.pages.first())
+            .map(|pg| pg.lines.iter().take(12).map(|l| l.text.clone()).collect())
+            .unwrap_or_default();
+        let (status, decision, next) = if is_invoice {
+            ("extracted", None, Some("check".to_string()))
+        } else {
+            audit.push(("system".into(), "not-an-invoice".into(), "kept, not routed for payment".into()));
+            ("not_an_invoice", Some("not-an-invoice".to_string()), None)
+        };
+        let stored = Extracted {
+            output: prepared.output.clone(),
+            classification: prepared.classification.clone(),
+            invoice: prepared.invoice.clone(),
+            needs_ocr: prepared.needs_ocr.clone(),
+            pages,
+            excerpt,
+        };
+        Ok(StageOutcome {
+            result_json: serde_json::to_string(&stored).context("cannot serialise the extract result")?,
+            plugins_json: serde_json::to_string(&out.plugins).unwrap_or_default(),
+            duration_us: out.timings_us.values().sum::<u64>() as i64,
+            status: Some(status.into()),
+            kind: out.classification.as_ref().map(|c| c.kind.clone()),
+            decision,
+            invoice,
+            audit,
+            next_stage: next,
+            ..StageOutcome::default()
+        })
+    }
+
+    async fn extracted(&self, job: &Job) -> Result<Extracted> {
+        let text = self
+            .db
+            .stage_result(&job.tenant_id, &job.document_id, "extract")
+            .await?
+            .with_context(|| format!("document {} has no extract result", job.document_id))?;
+        serde_json::from_str(&text).context("invalid stored extract result")
+    }
+
+    async fn check(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
+        let doc = self.doc(job).await?;
+        let ex = self.extracted(job).await?;
+        let mut output = ex.output.clone();
+        let (findings, decision, score, reasons) = if let Some(reason) = &ex.needs_ocr {
+            let f = papyr_domain::model::FindingOut {
+                rule: "pipeline.no-text-layer".into(),
+                severity: Severity::Medium,
+                score: 30,
+                message: format!("No fields could be read ({reason}); the document needs OCR or manual entry."),
+                evidence: vec![],
+                plugin: "host".into(),
+            };
+            (vec![f], "hold".to_string(), 0, vec!["no text layer: route to OCR or manual entry".to_string()])
+        } else {
+            let (Some(inv), Some(cls)) = (ex.invoice.clone(), ex.classification.clone()) else {
+                return Err(StageFailure::Permanent("the extract result holds no invoice".into()));
+            };
+            // History: the vendor master plus this tenant's earlier related invoices.
+            let history = self.vendor_history(&job.tenant_id).await?;
+            let vendor_id = history
+                .find_vendor(&VendorQuery { tax_id: inv.vendor.tax_id.clone(), iban: None, name: inv.vendor.name.clone(), domain: None })
+                .map(|v| v.id);
+            let iban = inv.iban.as_deref().map(convert::norm_iban);
+            let related = self
+                .db
+                .related_invoices(
+                    &job.tenant_id,
+                    &job.document_id,
+                    vendor_id.as_deref(),
+                    inv.vendor.tax_id.as_deref(),
+                    inv.vendor.name.as_deref(),
+                    iban.as_deref(),
+                    2000,
+                )
+                .await?;
+            // Oldest first, as `papyr process` records them.
+            for r in related.iter().rev() {
+                if let Ok(past) = serde_json::from_str::<Invoice>(&r.invoice_json) {
+                    let at = papyr_runtime::pipeline::unix_to_rfc3339((r.received_at / 1000) as u64);
+                    history.record(convert::past_invoice(&r.document_id, &r.sha256, &at, &r.status, r.vendor_id.clone(), &past));
+                }
+            }
+            let tenant = self.tenant(&job.tenant_id, history).await?;
+            let bytes = self.blob.get(&doc.blob_key).await.with_context(|| format!("cannot read {} from storage", doc.blob_key))?;
+            let info = info_of(&doc);
+            let this = self.clone();
+            let checked = tokio::task::spawn_blocking(move || -> Result<_, String> {
+                let plugins = &this.pipeline.plugins;
+                let wit_doc = papyr_runtime::bindings::types::Document {
+                    bytes,
+                    media_type: info.media_type.clone(),
+                    filename: info.filename.clone(),
+                    sha256: info.sha256.clone(),
+                    origin: info.origin.clone(),
+                };
+                let caps = papyr_runtime::host::Capabilities {
+                    config: tenant.plugin_config.get("parse").cloned().unwrap_or_default(),
+                    history: None,
+                    clock_unix_secs: tenant.clock_unix_secs,
+                };
+                let parsed = this
+                    .pipeline
+                    .runtime
+                    .parse(&plugins.parse, caps, &this.pipeline.options.parse_limits, &wit_doc)
+                    .map_err(|e| format!("parse: {e}"))?;
+                Ok(this.pipeline.check(&tenant, &info, &parsed.value, &cls, &inv))
+            })
+            .await
+            .map_err(|e| StageFailure::Transient(anyhow::anyhow!("check task: {e}")))?
+            .map_err(StageFailure::Permanent)?;
+            output.plugins.extend(checked.plugins.clone());
+            output.timings_us.insert("fraud".into(), checked.elapsed_us);
+            (checked.findings, checked.decision.as_str().to_string(), checked.risk_score, checked.reasons)
+        };
+        output.findings = findings.clone();
+        output.decision = decision.clone();
+        output.risk_score = score;
+        output.decision_reasons = reasons.clone();
+        let fraud_digests: Vec<String> =
+            output.plugins.iter().filter(|(k, _)| k.starts_with("fraud:")).map(|(_, d)| format!("plugin:{}", short(d))).collect();
+        let audit = vec![
+            (
+                if fraud_digests.is_empty() { "system".to_string() } else { fraud_digests.join(",") },
+                "checked".to_string(),
+                format!("{} findings, risk {score}", findings.len()),
+            ),
+            ("system".to_string(), format!("decision:{decision}"), reasons.join("; ")),
+        ];
+        Ok(StageOutcome {
+            result_json: serde_json::to_string(&output).context("cannot serialise the check result")?,
+            plugins_json: serde_json::to_string(&output.plugins).unwrap_or_default(),
+            duration_us: output.timings_us.get("fraud").copied().unwrap_or(0) as i64,
+            status: Some(status_of(&decision).into()),
+            decision: Some(decision),
+            risk_score: Some(score as i64),
+            findings: Some(
+                findings
+                    .iter()
+                    .map(|f| FindingWrite {
+                        rule: f.rule.clone(),
+                        severity: format!("{:?}", f.severity).to_lowercase(),
+                        score: f.score as i64,
+                        message: f.message.clone(),
+                        evidence_json: serde_json::to_string(&f.evidence).unwrap_or_default(),
+                        plugin: f.plugin.clone(),
+                    })
+                    .collect(),
+            ),
+            audit,
+            next_stage: Some("report".into()),
+            ..StageOutcome::default()
+        })
+    }
+
+    async fn report(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
+        let doc = self.doc(job).await?;
+        let ex = self.extracted(job).await?;
+        let text = self
+            .db
+            .stage_result(&job.tenant_id, &job.document_id, "check")
+            .await?
+            .with_context(|| format!("document {} has no check result", job.document_id))?;
+        let output: ProcessOutput = serde_json::from_str(&text).context("invalid stored check result")?;
+        let tenant = self.tenant(&job.tenant_id, MemoryHistory::default()).await?;
+        let info = info_of(&doc);
+        let this = self.clone();
+        let out2 = output.clone();
+        let pdf = tokio::task::spawn_blocking(move || {
+            this.pipeline.render(&tenant, &out2, &info, ex.classification.as_ref(), ex.invoice.as_ref(), ex.pages, &ex.excerpt)
+        })
+        .await
+        .map_err(|e| StageFailure::Transient(anyhow::anyhow!("report task: {e}")))?
+        .map_err(|e| StageFailure::Permanent(format!("report: {e}")))?;
+        let key = format!("reports/{}.pdf", job.document_id.to_lowercase().replace('_', "-"));
+        // Written before the job that records it commits.
+        self.blob.put(&key, &pdf, "application/pdf").await.with_context(|| format!("cannot store {key}"))?;
+        let digest = self.pipeline.plugins.report.digest.clone();
+        Ok(StageOutcome {
+            result_json: serde_json::json!({ "report": key, "size": pdf.len() }).to_string(),
+            plugins_json: serde_json::json!({ "report": digest }).to_string(),
+            audit: vec![(format!("plugin:{}", short(&digest)), "report-rendered".into(), key)],
+            next_stage: None,
+            ..StageOutcome::default()
+        })
+    }
+}

@@ -1,0 +1,133 @@
+//! Stage workers: claim a job with a lease, run its stage while renewing the lease,
+//! commit the outcome with the next job, or record the failure (retry or park).
+use super::Shared;
+use super::stages::StageFailure;
+use papyr_store::StoreError;
+use papyr_store::jobs::Failure;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+/// Shutdown phases: `0` running, `1` stop claiming, `2` release in-flight jobs.
+pub type Phase = watch::Receiver<u8>;
+
+pub async fn run(shared: Arc<Shared>, n: usize, mut phase: Phase) {
+    let me = format!("{}-w{n}", shared.worker_prefix);
+    let lease = Duration::from_secs(shared.cfg.workers.lease_secs);
+    let poll = Duration::from_millis(shared.cfg.workers.poll_ms);
+    let mut db_down_logged = false;
+    while *phase.borrow() == 0 {
+        let job = match shared.db.claim(&me, lease).await {
+            Ok(Some(job)) => {
+                db_down_logged = false;
+                job
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = phase.changed() => {}
+                }
+                continue;
+            }
+            Err(e) => {
+                if !db_down_logged {
+                    tracing::warn!(worker = %me, error = %e, "cannot claim jobs; retrying until the database answers");
+                    db_down_logged = true;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = phase.changed() => {}
+                }
+                continue;
+            }
+        };
+        let span = tracing::info_span!("stage", tenant = %job.tenant_id, document = %job.document_id, stage = %job.stage, attempt = job.attempt);
+        if !handle(&shared, &me, job, lease, &mut phase).instrument(span).await {
+            break;
+        }
+    }
+}
+
+/// Run one claimed job to its end. Returns false when shutdown released it.
+async fn handle(shared: &Arc<Shared>, me: &str, job: papyr_store::Job, lease: Duration, phase: &mut Phase) -> bool {
+    {
+        let started = Instant::now();
+        let work = {
+            let shared = shared.clone();
+            let job = job.clone();
+            tokio::spawn(async move { shared.run_stage(&job).await }.in_current_span())
+        };
+        tokio::pin!(work);
+        let mut renew = tokio::time::interval(lease / 3);
+        renew.tick().await;
+        let result = loop {
+            tokio::select! {
+                r = &mut work => break Some(r),
+                _ = renew.tick() => {
+                    match shared.db.renew(&job, me, lease).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!("lease lost while working; the result will be discarded"),
+                        Err(e) => tracing::warn!(error = %e, "cannot renew the lease"),
+                    }
+                }
+                _ = phase.changed(), if *phase.borrow() >= 2 => break None,
+            }
+        };
+        let Some(result) = result else {
+            // Out of grace time: hand the job back for another worker or process.
+            if let Err(e) = shared.db.release(&job, me).await {
+                tracing::warn!(error = %e, "cannot release the job on shutdown; its lease will expire");
+            }
+            tracing::info!("released in-flight job on shutdown");
+            return false;
+        };
+        let result = result.unwrap_or_else(|e| Err(StageFailure::Transient(anyhow::anyhow!("stage task failed: {e}"))));
+        match result {
+            Ok(outcome) => {
+                let final_status = outcome.next_stage.is_none().then(|| outcome.status.clone());
+                match shared.db.complete(&job, me, &outcome).await {
+                    Ok(_) => {
+                        shared.metrics.stage_done(&job.stage, started.elapsed());
+                        if let Some(status) = final_status {
+                            let status = match status {
+                                Some(s) => s,
+                                None => shared.db.document(&job.tenant_id, &job.document_id).await.ok().flatten().map_or("done".into(), |d| d.status),
+                            };
+                            shared.metrics.document_final(&status);
+                            tracing::info!(status = %status, took_ms = started.elapsed().as_millis() as u64, "document done");
+                        }
+                    }
+                    Err(StoreError::LeaseLost(_)) => {
+                        shared.metrics.stage_failed(&job.stage, "lease-lost");
+                        tracing::warn!("lease lost before commit; another worker owns the job");
+                    }
+                    Err(e) => {
+                        shared.metrics.stage_failed(&job.stage, "retry");
+                        tracing::warn!(error = %e, "cannot commit the stage; it will be retried");
+                        let _ = shared.db.fail(&job, me, &format!("commit failed: {e}"), true).await;
+                    }
+                }
+            }
+            Err(failure) => {
+                let (msg, retryable) = match &failure {
+                    StageFailure::Permanent(m) => (m.clone(), false),
+                    StageFailure::Transient(e) => (format!("{e:#}"), true),
+                };
+                match shared.db.fail(&job, me, &msg, retryable).await {
+                    Ok(Failure::Retry { after }) => {
+                        shared.metrics.stage_failed(&job.stage, "retry");
+                        tracing::warn!(error = %msg, retry_in_ms = after.as_millis() as u64, "stage failed; will retry");
+                    }
+                    Ok(Failure::Parked) => {
+                        shared.metrics.stage_failed(&job.stage, "parked");
+                        shared.metrics.document_final("failed");
+                        tracing::warn!(error = %msg, "document parked as failed");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot record the failure; the lease will expire and the job run again"),
+                }
+            }
+        }
+    }
+    true
+}
