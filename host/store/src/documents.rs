@@ -278,3 +278,29 @@ pub(crate) async fn insert_audit(
         .await?;
     Ok(())
 }
+
+impl Db {
+    /// How often each (document, audit action) occurs, for exactly-once checks.
+    pub async fn audit_action_counts(&self) -> Result<Vec<(String, String, i64)>> {
+        Ok(sqlx::query_as("SELECT document_id, action, COUNT(*) FROM audit_log WHERE document_id IS NOT NULL GROUP BY document_id, action")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The distinct workers that committed stage results.
+    pub async fn stage_workers(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT worker FROM stage_results ORDER BY worker").fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(w,)| w).collect())
+    }
+
+    /// Received-to-decision latency of every decided document, in milliseconds.
+    pub async fn decision_latencies_ms(&self) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT MIN(a.at) - d.received_at FROM audit_log a JOIN documents d ON d.id = a.document_id \
+             WHERE a.action LIKE 'decision:%' OR a.action = 'not-an-invoice' GROUP BY d.id, d.received_at",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(n,)| n).collect())
+    }
+}

@@ -601,6 +601,42 @@ fn lookalike_domains() {
 }
 
 #[test]
+fn vendor_domain_name_inside_another_domain() {
+    for addr in [
+        "billing@acme-gmbh.example.co",
+        "billing@acme-gmbh-invoices.de",
+        "billing@pay-acme-gmbh.net",
+    ] {
+        let f = run(&from(addr, "Accounts"), &tenant());
+        assert!(
+            get(&f, "sender.lookalike-domain")
+                .message
+                .contains("acme-gmbh.de"),
+            "{addr}"
+        );
+    }
+}
+
+#[test]
+fn seller_writing_from_its_own_similar_name_is_not_a_lookalike() {
+    // Known vendor ACME at acme-gmbh.de; another company "Acne GmbH" (unknown) mails
+    // from acne-gmbh.de, one letter away, and issues the invoice in its own name.
+    let mut i = from("billing@acne.de", "Accounts");
+    let mut h = tenant();
+    h.vendors[0].domains = vec!["acme.de".into()];
+    assert!(has(&run(&i, &h), "sender.lookalike-domain"), "seller is ACME");
+    i.invoice.vendor.name = Some("Acne Handels GmbH".into());
+    i.invoice.vendor.tax_id = None;
+    let f = run(&i, &h);
+    assert!(!has(&f, "sender.lookalike-domain"), "{:?}", ids(&f));
+    // Look-alike characters are reported whoever the seller claims to be.
+    let mut i = from("billing@acrne.de", "Accounts");
+    i.invoice.vendor.name = Some("Acrne GmbH".into());
+    i.invoice.vendor.tax_id = None;
+    assert!(has(&run(&i, &h), "sender.lookalike-domain"));
+}
+
+#[test]
 fn genuine_and_free_mail_senders_are_not_lookalikes() {
     for addr in [
         "billing@acme-gmbh.de",
@@ -834,6 +870,40 @@ fn math_rules_fire_on_wrong_sums() {
     assert!(has(&run(&i, &tenant()), "math.amount-due"));
     i.invoice.amount_due = Some(eur("1090.00"));
     assert!(!has(&run(&i, &tenant()), "math.amount-due"));
+}
+
+#[test]
+fn line_sum_accepts_a_declared_document_level_allowance() {
+    // Lines 1050.00, a printed discount of 50.00, net 1000.00 (BR-CO-13).
+    let mut i = input();
+    i.invoice.line_items = vec![item("A", "600.00"), item("B", "450.00")];
+    assert!(has(&run(&i, &tenant()), "math.line-sum"), "undeclared");
+    i.parsed.pages[0].lines.push(line(1, 20, "Discount 5 %   -50,00 €"));
+    assert!(!has(&run(&i, &tenant()), "math.line-sum"), "printed allowance");
+    // The printed allowance does not explain a different gap.
+    i.invoice.net_total = Some(eur("1010.00"));
+    assert!(has(&run(&i, &tenant()), "math.line-sum"), "net inflated by 10");
+    // A net total above the lines is never explained by a printed number alone.
+    let mut i = input();
+    i.invoice.line_items = vec![item("A", "600.00"), item("B", "350.00")];
+    i.parsed.pages[0].lines.push(line(1, 20, "Freight 50.00"));
+    assert!(has(&run(&i, &tenant()), "math.line-sum"), "charge from text");
+    // An e-invoice declares allowances and charges itself (BT-107 / BT-108).
+    let mut i = input();
+    i.invoice.line_items = vec![item("A", "600.00"), item("B", "350.00")];
+    i.parsed.e_invoice = Some(EInvoice {
+        syntax: XmlSyntax::UblInvoice,
+        source_name: "invoice.xml".into(),
+        profile: None,
+        xml: "<Invoice><LegalMonetaryTotal><AllowanceTotalAmount>10.00</AllowanceTotalAmount>\
+              <ChargeTotalAmount>60.00</ChargeTotalAmount></LegalMonetaryTotal></Invoice>"
+            .into(),
+    });
+    assert!(!has(&run(&i, &tenant()), "math.line-sum"), "declared in XML");
+    if let Some(e) = i.parsed.e_invoice.as_mut() {
+        e.xml = e.xml.replace("60.00", "20.00");
+    }
+    assert!(has(&run(&i, &tenant()), "math.line-sum"), "XML disagrees");
 }
 
 #[test]

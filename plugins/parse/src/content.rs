@@ -35,6 +35,11 @@ pub struct Piece {
     pub y: f64,
     pub width: f64,
     pub size: f64,
+    /// Advance of a space in this run's font, in page units.
+    pub space: f64,
+    /// Positioned by a text-positioning operator rather than continuing where the
+    /// previous run in the same text object ended.
+    pub placed: bool,
     pub font: Rc<str>,
     pub text: String,
 }
@@ -90,6 +95,8 @@ struct Interp<'c, 'p, 'a> {
     page_no: u32,
     out: PageOut,
     chars: usize,
+    /// A positioning operator ran since the last text was shown.
+    moved: bool,
 }
 
 pub fn run_page(
@@ -109,6 +116,7 @@ pub fn run_page(
             truncated: false,
         },
         chars: 0,
+        moved: true,
     };
     let gs = Gs {
         ctm: ID,
@@ -170,6 +178,12 @@ impl Interp<'_, '_, '_> {
             }
             let a = &operands;
             let n = |i: usize| a.get(i).map(num).unwrap_or(0.0);
+            if matches!(
+                op.as_slice(),
+                b"BT" | b"Td" | b"TD" | b"Tm" | b"T*" | b"'" | b"\"" | b"cm"
+            ) {
+                self.moved = true;
+            }
             match op.as_slice() {
                 b"q" if stack.len() < 256 => stack.push(gs.clone()),
                 b"Q" => {
@@ -313,6 +327,9 @@ impl Interp<'_, '_, '_> {
         let fs = gs.fs;
         let full = mul(tm, &gs.ctm);
         let size = (fs * (full[2] * full[2] + full[3] * full[3]).sqrt()).abs();
+        // Without a space glyph to go by, a typical one: a quarter em.
+        let space = font.space_width().unwrap_or(0.25)
+            * (fs * gs.th * (full[0] * full[0] + full[1] * full[1]).sqrt()).abs();
         let mut text = String::new();
         let mut start_adv = 0.0;
         let mut adv = 0.0;
@@ -349,6 +366,7 @@ impl Interp<'_, '_, '_> {
             }
         }
         pieces.push((start_adv, adv, text));
+        let mut placed = std::mem::take(&mut self.moved);
         for (a0, a1, t) in pieces {
             if t.trim().is_empty() {
                 continue;
@@ -365,9 +383,12 @@ impl Interp<'_, '_, '_> {
                 y: y0,
                 width: (x1 - x0).abs(),
                 size,
+                space,
+                placed,
                 font: fname.clone(),
                 text: t,
             });
+            placed = false;
         }
         *tm = mul(&[1.0, 0.0, 0.0, 1.0, adv, 0.0], tm);
     }
@@ -453,6 +474,18 @@ fn skip_inline_image(lx: &mut Lexer) {
     lx.pos = d.len();
 }
 
+/// Whether the end of `before` and the start of `after` belong to different words
+/// when nothing separates them: letters against digits, or a lower-case letter
+/// followed by a capital.
+fn separate_words(before: &str, after: &str) -> bool {
+    let (Some(a), Some(b)) = (before.chars().next_back(), after.chars().next()) else {
+        return false;
+    };
+    (a.is_alphabetic() && b.is_numeric())
+        || (a.is_numeric() && b.is_alphabetic())
+        || (a.is_lowercase() && b.is_uppercase())
+}
+
 /// Group pieces into lines: by baseline, left to right, spaces where gaps are.
 pub fn layout(pieces: &[Piece], page_no: u32, page_top: f64, page_left: f64) -> Vec<TextLine> {
     let mut ps: Vec<&Piece> = pieces
@@ -479,15 +512,33 @@ pub fn layout(pieces: &[Piece], page_no: u32, page_top: f64, page_left: f64) -> 
         let mut prev_end: Option<f64> = None;
         for p in g {
             let em = p.size.max(1.0);
-            let gap = prev_end.map(|e| p.x - e);
+            // Runs that touch (a word split for kerning or a font change, as in
+            // "Rech"+"nung") join; a real gap is a word or cell boundary even when
+            // it is narrower than a space, as between tightly packed table cells.
+            // A tenth of an em is beyond any kerning, and a fifth of a space allows
+            // for the wide spaces of monospaced fonts.
+            let word_gap = (0.1 * em).max(0.2 * p.space.min(em));
             let t = p.text.as_str();
+            // A run placed on its own right against the previous one, across a
+            // letter/digit or lower/upper-case boundary, is a label and its value
+            // (or two cells) that the producer set too tight, not one word; one
+            // placed well inside the previous run is a cell overflowing into the
+            // next (kerning never overlaps by a quarter em).
+            let gap = prev_end.map(|e| {
+                let g = p.x - e;
+                if p.placed && (g < -0.25 * em || g <= word_gap && separate_words(&text, t)) {
+                    word_gap + f64::EPSILON
+                } else {
+                    g
+                }
+            });
             match (gap, spans.last_mut()) {
                 (Some(gap), Some(last))
                     if gap < 1.2 * em
                         && *last.font == *p.font
                         && (last.size - p.size as f32).abs() < 0.5 =>
                 {
-                    if gap > 0.2 * em && !last.text.ends_with(' ') && !t.starts_with(' ') {
+                    if gap > word_gap && !last.text.ends_with(' ') && !t.starts_with(' ') {
                         last.text.push(' ');
                         text.push(' ');
                     }
@@ -498,7 +549,7 @@ pub fn layout(pieces: &[Piece], page_no: u32, page_top: f64, page_left: f64) -> 
                     if let Some(gap) = gap {
                         if gap >= 1.2 * em {
                             text.push_str("  ");
-                        } else if gap > 0.15 * em && !text.ends_with(' ') {
+                        } else if gap > word_gap && !text.ends_with(' ') {
                             text.push(' ');
                         }
                     }

@@ -82,6 +82,22 @@ impl Font {
         out
     }
 
+    /// Advance of the space character (text space units before font size), when the
+    /// font has one at code 32: layout measures gaps between runs against it.
+    pub fn space_width(&self) -> Option<f64> {
+        if self.code_len != 1 || !self.codespace.is_empty() {
+            return None;
+        }
+        let w = match self.widths.get(&32) {
+            Some(&w) => w,
+            None => match self.std_widths {
+                Some(m) if self.widths.is_empty() => tables::std_width(m, ' ') as f64,
+                _ => return None,
+            },
+        };
+        Some(w * self.width_scale).filter(|w| w.is_finite() && *w > 0.0)
+    }
+
     fn code_len_at(&self, rest: &[u8]) -> usize {
         if !self.codespace.is_empty() {
             for n in 1..=4usize.min(rest.len()) {

@@ -306,25 +306,38 @@ pub fn glyph_to_char(name: &[u8]) -> Option<char> {
     None
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum StdMetrics {
     Helvetica,
+    HelveticaBold,
     Times,
+    TimesBold,
     Courier,
 }
 
+/// The standard-14 metrics closest to a font name (subset prefixes and styles
+/// such as `ABCDEF+Arial,Bold` included). Obliques share their upright widths;
+/// Times italics are close enough to their upright cuts to place text.
 pub fn std_metrics(base: &str) -> StdMetrics {
     let b = base.to_ascii_lowercase();
+    let bold = b.contains("bold") || b.contains("black") || b.contains("heavy");
     if b.contains("courier") || b.contains("mono") {
         StdMetrics::Courier
     } else if b.contains("times") || b.contains("serif") && !b.contains("sans") {
-        StdMetrics::Times
+        if bold {
+            StdMetrics::TimesBold
+        } else {
+            StdMetrics::Times
+        }
+    } else if bold {
+        StdMetrics::HelveticaBold
     } else {
         StdMetrics::Helvetica
     }
 }
 
-/// Helvetica advance widths for ASCII 32..=126 (AFM metrics, 1/1000 em).
+// Advance widths for ASCII 32..=126 from the Adobe core font metrics (1/1000 em).
+// Code 39 is the straight quote and 96 the grave accent, as WinAnsi maps them.
 const HELVETICA: [u16; 95] = [
     278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
     556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
@@ -332,53 +345,92 @@ const HELVETICA: [u16; 95] = [
     667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
     222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
 ];
+const HELVETICA_BOLD: [u16; 95] = [
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667,
+    611, 778, 722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
+    667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556,
+    278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
+];
+const TIMES: [u16; 95] = [
+    250, 333, 408, 500, 500, 833, 778, 180, 333, 333, 500, 564, 250, 333, 250, 278, 500, 500, 500,
+    500, 500, 500, 500, 500, 500, 500, 278, 278, 564, 564, 564, 444, 921, 722, 667, 667, 722, 611,
+    556, 722, 722, 333, 389, 722, 611, 889, 722, 722, 556, 722, 667, 556, 611, 722, 722, 944, 722,
+    722, 611, 333, 278, 333, 469, 500, 333, 444, 500, 444, 500, 444, 333, 500, 500, 278, 278, 500,
+    278, 778, 500, 500, 500, 500, 333, 389, 278, 500, 500, 722, 500, 500, 444, 480, 200, 480, 541,
+];
+const TIMES_BOLD: [u16; 95] = [
+    250, 333, 555, 500, 500, 1000, 833, 278, 333, 333, 500, 570, 250, 333, 250, 278, 500, 500, 500,
+    500, 500, 500, 500, 500, 500, 500, 333, 333, 570, 570, 570, 500, 930, 722, 667, 722, 722, 667,
+    611, 778, 778, 389, 500, 778, 667, 944, 722, 778, 611, 778, 722, 556, 667, 722, 722, 1000, 722,
+    722, 667, 333, 278, 333, 581, 500, 333, 500, 556, 444, 556, 444, 333, 500, 556, 278, 333, 556,
+    278, 833, 556, 500, 556, 556, 444, 389, 333, 556, 500, 722, 500, 500, 444, 394, 220, 394, 520,
+];
 
-/// Approximate width of `c` in a standard-14 font. Times is approximated from
-/// Helvetica (it runs about 10% narrower); non-ASCII letters use their base letter.
+/// Width of `c` in a standard-14 font (1/1000 em). Accented letters share their
+/// base letter's advance in these fonts; other non-ASCII characters use the
+/// metrics of the symbols invoices carry, else a lower-case average.
 pub fn std_width(m: StdMetrics, c: char) -> u16 {
-    if let StdMetrics::Courier = m {
-        return 600;
-    }
+    let table = match m {
+        StdMetrics::Courier => return 600,
+        StdMetrics::Helvetica => &HELVETICA,
+        StdMetrics::HelveticaBold => &HELVETICA_BOLD,
+        StdMetrics::Times => &TIMES,
+        StdMetrics::TimesBold => &TIMES_BOLD,
+    };
+    let times = matches!(m, StdMetrics::Times | StdMetrics::TimesBold);
     let base = match c {
         ' '..='~' => c,
-        'À'..='Å' | 'à'..='å' => {
-            if c.is_uppercase() {
-                'A'
-            } else {
-                'a'
-            }
+        '\u{A0}' => ' ',
+        'À'..='Å' => 'A',
+        'à'..='å' => 'a',
+        'Ç' => 'C',
+        'ç' => 'c',
+        'È'..='Ë' => 'E',
+        'è'..='ë' => 'e',
+        'Ì'..='Ï' => 'I',
+        // The accented i is built on the dotless i, wider than `i` in Helvetica.
+        'ì'..='ï' => return 278,
+        'Ñ' => 'N',
+        'ñ' => 'n',
+        'Ò'..='Ö' | 'Ø' => 'O',
+        'ò'..='ö' | 'ø' => 'o',
+        'Ù'..='Ü' => 'U',
+        'ù'..='ü' => 'u',
+        'Ý' => 'Y',
+        'ý' | 'ÿ' => 'y',
+        '×' => '+',
+        '€' | '–' | '«' | '»' | '£' | '¥' | '§' => '0',
+        '·' => return if times { 250 } else { 278 },
+        '•' => return 350,
+        '—' | '…' | '‰' => return 1000,
+        '°' => return 400,
+        '’' | '‘' | '‚' => {
+            return match m {
+                StdMetrics::Helvetica => 222,
+                StdMetrics::HelveticaBold => 278,
+                _ => 333,
+            };
         }
-        'È'..='Ë' | 'è'..='ë' => {
-            if c.is_uppercase() {
-                'E'
-            } else {
-                'e'
-            }
+        '“' | '”' | '„' => {
+            return match m {
+                StdMetrics::Helvetica => 333,
+                StdMetrics::HelveticaBold => 500,
+                StdMetrics::Times => 444,
+                _ => 500,
+            };
         }
-        'Ì'..='Ï' | 'ì'..='ï' => 'i',
-        'Ò'..='Ö' | 'ò'..='ö' => {
-            if c.is_uppercase() {
-                'O'
-            } else {
-                'o'
-            }
+        'ß' => {
+            return match m {
+                StdMetrics::Times => 500,
+                StdMetrics::TimesBold => 556,
+                _ => 611,
+            };
         }
-        'Ù'..='Ü' | 'ù'..='ü' => {
-            if c.is_uppercase() {
-                'U'
-            } else {
-                'u'
-            }
-        }
-        'ß' => 'b',
-        '€' => '0',
+        'µ' => 'u',
         _ => 'n',
     };
-    let w = HELVETICA[(base as usize).saturating_sub(32).min(94)];
-    match m {
-        StdMetrics::Times => (w as u32 * 9 / 10) as u16,
-        _ => w,
-    }
+    table[(base as usize).saturating_sub(32).min(94)]
 }
 
 #[cfg(test)]
@@ -396,6 +448,32 @@ mod tests {
         assert_eq!(m[0xDB], '€');
         assert_eq!(m[0xFF], 'ˇ');
         assert_eq!(encoding_table(Enc::Standard)[0xFB], 'ß');
+    }
+
+    #[test]
+    fn standard_font_widths() {
+        use StdMetrics::*;
+        assert_eq!(std_metrics("Helvetica-Bold"), HelveticaBold);
+        assert_eq!(std_metrics("ABCDEF+Arial,BoldItalic"), HelveticaBold);
+        assert_eq!(std_metrics("Times-Roman"), Times);
+        assert_eq!(std_metrics("Times-BoldItalic"), TimesBold);
+        assert_eq!(std_metrics("Courier-Bold"), Courier);
+        let w = |m, s: &str| s.chars().map(|c| std_width(m, c) as u32).sum::<u32>();
+        // Digits are 556 in Helvetica, 500 in Times; Courier is monospaced.
+        assert_eq!(w(Helvetica, "2026"), 4 * 556);
+        assert_eq!(w(Times, "2026"), 4 * 500);
+        assert_eq!(w(Courier, "22 luglio 2026"), 14 * 600);
+        // Times is not a scaled Helvetica: its capitals and `m` are relatively wide.
+        assert_eq!(std_width(Times, 'm'), 778);
+        assert_eq!(std_width(Times, 'M'), 889);
+        assert_eq!(std_width(Times, ' '), 250);
+        assert_eq!(std_width(TimesBold, 'W'), 1000);
+        assert_eq!(std_width(HelveticaBold, 'n'), 611);
+        assert_eq!(std_width(Helvetica, 'n'), 556);
+        assert_eq!(std_width(Helvetica, 'í'), 278);
+        assert_eq!(std_width(Helvetica, 'Ä'), 667);
+        assert_eq!(std_width(Times, '€'), 500);
+        assert_eq!(w(Helvetica, "Rechnung"), 722 + 556 + 500 + 556 + 556 + 556 + 556 + 556);
     }
 
     #[test]

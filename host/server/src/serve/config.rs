@@ -28,6 +28,8 @@ pub struct ServerConfig {
 pub struct DataConfig {
     /// Folder for the embedded defaults: database, documents, inbox, cache.
     pub dir: PathBuf,
+    /// Compiled-component cache (default: `cache/` in the data folder).
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -97,7 +99,7 @@ impl Default for ServerConfig {
 
 impl Default for DataConfig {
     fn default() -> Self {
-        DataConfig { dir: PathBuf::from("papyr-data") }
+        DataConfig { dir: PathBuf::from("papyr-data"), cache_dir: None }
     }
 }
 
@@ -144,9 +146,11 @@ impl Config {
             let Some(t) = entry.as_table_mut() else { bail!("config: `{section}` must be a section") };
             t.insert(field, env_value(&value));
         }
-        let cfg: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| anyhow::anyhow!("invalid configuration: {}", e.message()))?;
+        let cfg: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let path = e.path().to_string();
+            let env = format!("PAPYR_{}", path.to_uppercase().replacen('.', "__", 1));
+            anyhow::anyhow!("invalid configuration: {path}: {} (file key `{path}`, environment {env})", e.inner().message())
+        })?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -180,7 +184,7 @@ impl Config {
     }
 
     pub fn cache_dir(&self) -> PathBuf {
-        self.data.dir.join("cache")
+        self.data.cache_dir.clone().unwrap_or_else(|| self.data.dir.join("cache"))
     }
 }
 

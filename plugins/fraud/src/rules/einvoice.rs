@@ -77,7 +77,7 @@ fn yyyymmdd(s: &str) -> Option<Date> {
     }
 }
 
-fn to_money(s: &str, currency: &str) -> Option<Money> {
+pub(crate) fn to_money(s: &str, currency: &str) -> Option<Money> {
     let d = papyr_sdk::parse_decimal(s)?;
     let exp = papyr_sdk::currency_exponent(currency);
     let scale = d.scale as u32;
@@ -100,14 +100,14 @@ fn to_money(s: &str, currency: &str) -> Option<Money> {
 }
 
 /// The visible text in a few normalised forms.
-struct Visible {
+pub(crate) struct Visible {
     /// Lower case, every kind of space as one space.
-    flat: String,
+    pub(crate) flat: String,
     /// Each line upper-case alphanumeric only.
     alnum_lines: Vec<String>,
 }
 
-fn visible(ctx: &Ctx) -> Visible {
+pub(crate) fn visible(ctx: &Ctx) -> Visible {
     let mut flat = String::new();
     let mut alnum_lines = Vec::new();
     for l in ctx.input.parsed.pages.iter().flat_map(|p| p.lines.iter()) {
@@ -136,7 +136,7 @@ fn visible(ctx: &Ctx) -> Visible {
 
 /// `needle` occurs in `hay` with no digit glued to either side (and no further
 /// decimal part after it).
-fn contains_number(hay: &str, needle: &str) -> bool {
+pub(crate) fn contains_number(hay: &str, needle: &str) -> bool {
     let hb = hay.as_bytes();
     hay.match_indices(needle).any(|(i, _)| {
         let j = i + needle.len();

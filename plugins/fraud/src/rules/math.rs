@@ -1,6 +1,6 @@
 //! math.line-sum, math.tax, math.totals, math.amount-due — in minor units, exact
 //! integer arithmetic.
-use papyr_sdk::types::{Decimal, Finding, Money, Severity};
+use papyr_sdk::types::{Decimal, Finding, Money, Severity, XmlSyntax};
 
 use crate::util::{Ctx, ev, finding, money_str};
 
@@ -22,6 +22,51 @@ pub fn tax_of(basis_minor: i64, rate: &Decimal) -> Option<i64> {
         q
     };
     i64::try_from(q).ok()
+}
+
+/// Whether `lines_minus_net` (Σ line net − net total) is a document-level allowance
+/// or charge the invoice declares (EN 16931 BR-CO-13: net = Σ lines − allowances +
+/// charges; the canonical invoice has no field for them). Declared means: in the
+/// e-invoice XML (BT-107 / BT-108), or — for an allowance only, since a net total
+/// above the lines is what an inflated total looks like — the deducted amount printed
+/// on the document as a number of its own.
+fn document_level_adjustment(ctx: &Ctx, cur: &str, lines_minus_net: i128, t: i64) -> bool {
+    if let Some(ei) = &ctx.input.parsed.e_invoice {
+        let get = |path: &[&str]| {
+            crate::xml::first_text(&ei.xml, path, false)
+                .and_then(|s| super::einvoice::to_money(&s, cur))
+                .map(|m| m.minor as i128)
+        };
+        let (allow, charge) = match ei.syntax {
+            XmlSyntax::UblInvoice | XmlSyntax::UblCreditNote => (
+                get(&["LegalMonetaryTotal", "AllowanceTotalAmount"]),
+                get(&["LegalMonetaryTotal", "ChargeTotalAmount"]),
+            ),
+            XmlSyntax::Cii | XmlSyntax::CiiZugferd1 => (
+                get(&["SpecifiedTradeSettlementHeaderMonetarySummation", "AllowanceTotalAmount"]),
+                get(&["SpecifiedTradeSettlementHeaderMonetarySummation", "ChargeTotalAmount"]),
+            ),
+            _ => (None, None),
+        };
+        if allow.is_some() || charge.is_some() {
+            let declared = allow.unwrap_or(0) - charge.unwrap_or(0);
+            return (lines_minus_net - declared).abs() <= 2 * t as i128;
+        }
+    }
+    if lines_minus_net <= 0 {
+        return false;
+    }
+    let Ok(minor) = i64::try_from(lines_minus_net) else {
+        return false;
+    };
+    let allowance = Money {
+        minor,
+        currency: cur.to_string(),
+    };
+    let v = super::einvoice::visible(ctx);
+    super::einvoice::amount_variants(&allowance)
+        .iter()
+        .any(|a| super::einvoice::contains_number(&v.flat, a))
 }
 
 fn amt(m: &Money) -> String {
@@ -56,7 +101,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             .collect();
         if let Some(a) = amounts {
             let sum: i128 = a.iter().map(|x| *x as i128).sum();
-            if (sum - net as i128).abs() > 2 * t as i128 {
+            if (sum - net as i128).abs() > 2 * t as i128
+                && !document_level_adjustment(ctx, &cur, sum - net as i128, t)
+            {
                 let sum_m = Money {
                     minor: sum as i64,
                     currency: cur.clone(),

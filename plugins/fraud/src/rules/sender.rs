@@ -215,6 +215,17 @@ fn lookalike(
     }
     let from_skel = skeleton(from_reg);
     let from_label = main_label(from_reg);
+    // A company writing from a domain that is its own name (the seller on the
+    // invoice) is not imitating a known vendor whose name merely resembles it
+    // (`horros.example` from Horros Trading vs. known `corros.example`). Look-alike
+    // characters are still reported: those are never a company's own name.
+    let own_name_of_seller = ctx
+        .input
+        .invoice
+        .vendor
+        .name
+        .as_deref()
+        .is_some_and(|n| name_tokens(n).iter().any(|t| t == from_label));
     let mut hit: Option<(String, &Vendor, String, u32)> = None;
     for (d, v) in known_domains(vendors) {
         let label = main_label(&d);
@@ -239,7 +250,7 @@ fn lookalike(
                 ),
                 70,
             ))
-        } else if label.chars().count() >= 4 {
+        } else if label.chars().count() >= 4 && !own_name_of_seller {
             let cap = if label.chars().count() <= 5 { 1 } else { 2 };
             let dist = dl_distance(from_reg, &d, cap);
             (dist <= cap).then(|| (format!("differs by {dist} character(s)"), 80))
@@ -251,9 +262,30 @@ fn lookalike(
             break;
         }
     }
+    // A vendor's domain name as a label of an unrelated domain: `acme-billing.example`,
+    // `acme.example.co` (acme's own subdomains returned early above).
+    let labels: Vec<&str> = from_domain.split(['.', '-']).collect();
+    if hit.is_none() {
+        for (d, v) in known_domains(vendors) {
+            let label = main_label(&d);
+            let in_from = from_domain.split('.').any(|l| {
+                l == label
+                    || l.strip_prefix(label).is_some_and(|r| r.starts_with('-'))
+                    || l.strip_suffix(label).is_some_and(|r| r.ends_with('-'))
+            });
+            if label.chars().count() >= 4 && in_from {
+                hit = Some((
+                    d.clone(),
+                    v,
+                    format!("contains the vendor's domain name \"{label}\" but is not one of its domains"),
+                    70,
+                ));
+                break;
+            }
+        }
+    }
     if hit.is_none() {
         // The vendor's name as a label of an unrelated domain (`acme-billing.example`).
-        let labels: Vec<&str> = from_domain.split(['.', '-']).collect();
         let long_labels: Vec<&str> = labels.iter().copied().filter(|l| l.len() >= 4).collect();
         for v in vendors.iter().filter(|v| !v.domains.is_empty()) {
             let lower = v.name.to_lowercase();
