@@ -1240,14 +1240,26 @@ fn fuzz_lines(n: usize) -> Vec<String> {
 }
 
 fn hit_key(h: &text::Hit) -> (usize, String, u32, usize, usize) {
-    (h.kind, h.phrase.clone(), h.body_weight.to_bits(), h.order, h.at)
+    (
+        h.kind,
+        h.phrase.clone(),
+        h.body_weight.to_bits(),
+        h.order,
+        h.at,
+    )
 }
 
 #[test]
 fn indexed_matching_agrees_with_table_scan() {
     let cfg = Config::from_entries(&[
-        ("extra_invoice_keywords".into(), "Honorarnote, final invoice x".into()),
-        ("extra_receipt_keywords".into(), "kassenbon extra; bon".into()),
+        (
+            "extra_invoice_keywords".into(),
+            "Honorarnote, final invoice x".into(),
+        ),
+        (
+            "extra_receipt_keywords".into(),
+            "kassenbon extra; bon".into(),
+        ),
     ])
     .unwrap();
     let lines = fuzz_lines(6_000);

@@ -624,7 +624,10 @@ fn seller_writing_from_its_own_similar_name_is_not_a_lookalike() {
     let mut i = from("billing@acne.de", "Accounts");
     let mut h = tenant();
     h.vendors[0].domains = vec!["acme.de".into()];
-    assert!(has(&run(&i, &h), "sender.lookalike-domain"), "seller is ACME");
+    assert!(
+        has(&run(&i, &h), "sender.lookalike-domain"),
+        "seller is ACME"
+    );
     i.invoice.vendor.name = Some("Acne Handels GmbH".into());
     i.invoice.vendor.tax_id = None;
     let f = run(&i, &h);
@@ -878,16 +881,27 @@ fn line_sum_accepts_a_declared_document_level_allowance() {
     let mut i = input();
     i.invoice.line_items = vec![item("A", "600.00"), item("B", "450.00")];
     assert!(has(&run(&i, &tenant()), "math.line-sum"), "undeclared");
-    i.parsed.pages[0].lines.push(line(1, 20, "Discount 5 %   -50,00 €"));
-    assert!(!has(&run(&i, &tenant()), "math.line-sum"), "printed allowance");
+    i.parsed.pages[0]
+        .lines
+        .push(line(1, 20, "Discount 5 %   -50,00 €"));
+    assert!(
+        !has(&run(&i, &tenant()), "math.line-sum"),
+        "printed allowance"
+    );
     // The printed allowance does not explain a different gap.
     i.invoice.net_total = Some(eur("1010.00"));
-    assert!(has(&run(&i, &tenant()), "math.line-sum"), "net inflated by 10");
+    assert!(
+        has(&run(&i, &tenant()), "math.line-sum"),
+        "net inflated by 10"
+    );
     // A net total above the lines is never explained by a printed number alone.
     let mut i = input();
     i.invoice.line_items = vec![item("A", "600.00"), item("B", "350.00")];
     i.parsed.pages[0].lines.push(line(1, 20, "Freight 50.00"));
-    assert!(has(&run(&i, &tenant()), "math.line-sum"), "charge from text");
+    assert!(
+        has(&run(&i, &tenant()), "math.line-sum"),
+        "charge from text"
+    );
     // An e-invoice declares allowances and charges itself (BT-107 / BT-108).
     let mut i = input();
     i.invoice.line_items = vec![item("A", "600.00"), item("B", "350.00")];
@@ -899,7 +913,10 @@ fn line_sum_accepts_a_declared_document_level_allowance() {
               <ChargeTotalAmount>60.00</ChargeTotalAmount></LegalMonetaryTotal></Invoice>"
             .into(),
     });
-    assert!(!has(&run(&i, &tenant()), "math.line-sum"), "declared in XML");
+    assert!(
+        !has(&run(&i, &tenant()), "math.line-sum"),
+        "declared in XML"
+    );
     if let Some(e) = i.parsed.e_invoice.as_mut() {
         e.xml = e.xml.replace("60.00", "20.00");
     }

@@ -128,7 +128,12 @@ pub fn check_vat(raw: &str) -> Result<(), String> {
 /// the 10 digits before `01`), CH UID (weighted mod 11).
 fn national_check(cc: &str, r: &str) -> Result<(), String> {
     let ok = match cc {
-        "PL" => weighted_mod11(&r[..9], &[6, 5, 7, 2, 3, 4, 5, 6, 7], r.as_bytes()[9], false),
+        "PL" => weighted_mod11(
+            &r[..9],
+            &[6, 5, 7, 2, 3, 4, 5, 6, 7],
+            r.as_bytes()[9],
+            false,
+        ),
         "SE" => luhn(&r[..10]),
         "CH" => {
             // format_only guaranteed `E` + 9 digits (+ an optional MWST/TVA/IVA suffix).

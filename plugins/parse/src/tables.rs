@@ -473,7 +473,10 @@ mod tests {
         assert_eq!(std_width(Helvetica, 'í'), 278);
         assert_eq!(std_width(Helvetica, 'Ä'), 667);
         assert_eq!(std_width(Times, '€'), 500);
-        assert_eq!(w(Helvetica, "Rechnung"), 722 + 556 + 500 + 556 + 556 + 556 + 556 + 556);
+        assert_eq!(
+            w(Helvetica, "Rechnung"),
+            722 + 556 + 500 + 556 + 556 + 556 + 556 + 556
+        );
     }
 
     #[test]

@@ -262,3 +262,11 @@ impl Drop for Azurite {
             .output();
     }
 }
+
+impl Setup {
+    /// Start once to create the schema, stop, and return a handle on the database.
+    pub async fn db_after_start(&self) -> Db {
+        self.start().kill9();
+        self.db().await
+    }
+}

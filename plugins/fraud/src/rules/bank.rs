@@ -51,8 +51,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
     // An account verified for this vendor is this vendor's: another vendor's earlier
     // invoice carrying it is the suspicious one (and was flagged then), not this one.
-    let verified_mine =
-        vendor.is_some_and(|v| v.ibans.iter().any(|k| normalize_iban(k) == iban));
+    let verified_mine = vendor.is_some_and(|v| v.ibans.iter().any(|k| normalize_iban(k) == iban));
     if want_shared && shared.is_empty() && !verified_mine {
         for p in ctx.hist.invoices_by_iban(&iban, 50) {
             let same = match (vendor, &p.vendor_id) {

@@ -43,8 +43,14 @@ fn document_level_adjustment(ctx: &Ctx, cur: &str, lines_minus_net: i128, t: i64
                 get(&["LegalMonetaryTotal", "ChargeTotalAmount"]),
             ),
             XmlSyntax::Cii | XmlSyntax::CiiZugferd1 => (
-                get(&["SpecifiedTradeSettlementHeaderMonetarySummation", "AllowanceTotalAmount"]),
-                get(&["SpecifiedTradeSettlementHeaderMonetarySummation", "ChargeTotalAmount"]),
+                get(&[
+                    "SpecifiedTradeSettlementHeaderMonetarySummation",
+                    "AllowanceTotalAmount",
+                ]),
+                get(&[
+                    "SpecifiedTradeSettlementHeaderMonetarySummation",
+                    "ChargeTotalAmount",
+                ]),
             ),
             _ => (None, None),
         };

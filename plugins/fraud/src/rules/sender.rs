@@ -277,7 +277,9 @@ fn lookalike(
                 hit = Some((
                     d.clone(),
                     v,
-                    format!("contains the vendor's domain name \"{label}\" but is not one of its domains"),
+                    format!(
+                        "contains the vendor's domain name \"{label}\" but is not one of its domains"
+                    ),
                     70,
                 ));
                 break;
