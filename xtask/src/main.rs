@@ -2,7 +2,8 @@
 //!
 //! - `setup`   install what the build needs (the wasm32-wasip2 target)
 //! - `plugins` build the plugin workspace for wasm32-wasip2
-//! - `demo`    build everything and run Papyr on the bundled sample invoices
+//! - `demo`    build everything and run `papyr serve` with its embedded defaults
+//!   (the bundled sample invoices go through the pipeline; Ctrl-C stops it)
 //! - `test`    every test: host workspace and plugin workspace, plus checks
 //! - `bench`   release build, then `papyr bench` (prints figures)
 //! - `check`   cargo fmt --check and clippy -D warnings on both workspaces
@@ -59,14 +60,33 @@ fn has_nextest() -> bool {
     Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success())
 }
 
+/// Services the tests use: PostgreSQL must be running (started here if it is not);
+/// Node.js and npm for the Azurite storage emulator (installed here if missing).
+fn services() -> Result<()> {
+    let pg_up = Command::new("pg_isready").args(["-h", "127.0.0.1", "-p", "5432"]).status().is_ok_and(|s| s.success());
+    if !pg_up {
+        run(Command::new("bash").args(["-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"]))?;
+    }
+    let has = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !has("node") || !has("npm") {
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get").args(["install", "-y", "nodejs", "npm"]))?;
+    }
+    Ok(())
+}
+
 fn test() -> Result<()> {
     plugins()?;
+    services()?;
     // Plugin logic is plain Rust: its tests run natively.
     run(cargo().current_dir(root().join("plugins")).args(["test", "--workspace"]))?;
     if has_nextest() {
         run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]))?;
+        // Reliability tests kill processes and stop PostgreSQL: alone, one at a time.
+        run(cargo().args(["nextest", "run", "-p", "papyr", "--test", "serve_reliability", "--run-ignored", "only", "--test-threads", "1", "--no-fail-fast"]))?;
     } else {
         run(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
+        run(cargo().args(["test", "-p", "papyr", "--test", "serve_reliability", "--", "--ignored", "--test-threads", "1"]))?;
     }
     Ok(())
 }
@@ -79,27 +99,12 @@ fn check() -> Result<()> {
     Ok(())
 }
 
-fn demo() -> Result<()> {
+/// Papyr's main job: the service with its embedded defaults (SQLite and a local
+/// folder under ./papyr-data), the demo tenant and the bundled sample invoices.
+fn demo(args: &[String]) -> Result<()> {
     plugins()?;
     run(cargo().args(["build", "-p", "papyr"]))?;
-    let papyr = root().join("target/debug/papyr");
-    let samples = root().join("samples");
-    let reports = root().join("papyr-data/reports");
-    run(Command::new(&papyr)
-        .current_dir(root())
-        .arg("process")
-        .arg(&samples)
-        .arg("--tenant")
-        .arg(samples.join("tenant.json"))
-        .arg("--report-dir")
-        .arg(&reports)
-        .env("PAPYR_CACHE_DIR", root().join("papyr-data/cache")))
-    .or_else(|e| {
-        // Exit code 1 means "some documents failed", which the demo shows on purpose.
-        if e.to_string().contains("exit status: 1") { Ok(()) } else { Err(e) }
-    })?;
-    eprintln!("\nApproval reports: {}", reports.display());
-    Ok(())
+    run(Command::new(root().join("target/debug/papyr")).current_dir(root()).arg("serve").args(args))
 }
 
 fn bench(args: &[String]) -> Result<()> {
@@ -113,12 +118,12 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("setup") => setup(),
         Some("plugins") => plugins(),
-        Some("demo") => demo(),
+        Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("check") => check(),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|plugins|demo|test|check|bench [ARGS]>");
+            eprintln!("usage: cargo xtask <setup|plugins|demo [SERVE ARGS]|test|check|bench [ARGS]>");
             std::process::exit(2);
         }
     }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// `runtime`, `accuracy` or `all`.
+    /// `runtime`, `accuracy`, `serve` or `all`.
     #[arg(default_value = "all")]
     pub what: String,
     /// Documents in the generated accuracy set (plus a quarter as much holdout and
@@ -29,6 +29,12 @@ pub struct BenchArgs {
     /// Invoices for the peak-memory measurement of `papyr process`.
     #[arg(long, default_value_t = 1000)]
     pub rss_docs: usize,
+    /// Documents per `papyr serve` run.
+    #[arg(long, default_value_t = 400)]
+    pub serve_docs: usize,
+    /// PostgreSQL server for the `serve` benchmark (a database is created on it).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+    pub postgres: String,
     /// Keep generated sets here instead of a temporary folder.
     #[arg(long)]
     pub work_dir: Option<PathBuf>,
@@ -52,11 +58,13 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     match args.what.as_str() {
         "runtime" => runtime(&args, &tmp)?,
         "accuracy" => accuracy(&args, &tmp)?,
+        "serve" => serve_bench(&args, &tmp)?,
         "all" => {
             runtime(&args, &tmp)?;
             accuracy(&args, &tmp)?;
+            serve_bench(&args, &tmp)?;
         }
-        other => bail!("unknown benchmark `{other}`: use runtime, accuracy or all"),
+        other => bail!("unknown benchmark `{other}`: use runtime, accuracy, serve or all"),
     }
     if args.work_dir.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -419,4 +427,136 @@ fn report_rules(pairs: &[(Value, Value)], clean: bool) {
             println!("  {rule:<28} planted {:>4}  recall {recall:>6}  precision {precision:>6}  unplanted hits {fp}", tp + fneg);
         }
     }
+}
+
+/// One `papyr serve` configuration to measure.
+struct ServeRun {
+    label: &'static str,
+    postgres: bool,
+    workers: usize,
+    processes: usize,
+}
+
+fn percentile(sorted: &[i64], p: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn serve_bench(args: &BenchArgs, tmp: &Path) -> Result<()> {
+    println!("\n== papyr serve ==");
+    let set = generate(&tmp.join("serve-set"), args.seed + 99, args.serve_docs, Split::Dev, Preset::Clean)?;
+    // Baseline: the in-process pipeline on the same documents, both cores.
+    let rt = setup::runtime(setup::default_cache_dir())?;
+    let pipeline = setup::pipeline(rt.clone(), setup::builtin_plugins(&rt)?, PipelineOptions::default())?;
+    let files = crate::cli::process::expand(std::slice::from_ref(&set))?;
+    let docs: Vec<_> = files.iter().map(|f| read_document(f)).collect::<Result<_>>()?;
+    let tenant = tenant_context(None, None)?;
+    let t = Instant::now();
+    let mut n = 0;
+    pipeline.process_batch(&tenant, docs.into_iter(), |_| n += 1);
+    let baseline = n as f64 / t.elapsed().as_secs_f64();
+    println!("in-process `papyr process` rate on the same {n} documents: {baseline:.0} documents/s (baseline)");
+    let runs = [
+        ServeRun { label: "SQLite, 1 worker", postgres: false, workers: 1, processes: 1 },
+        ServeRun { label: "SQLite, 2 workers", postgres: false, workers: 2, processes: 1 },
+        ServeRun { label: "PostgreSQL, 1 worker", postgres: true, workers: 1, processes: 1 },
+        ServeRun { label: "PostgreSQL, 2 workers", postgres: true, workers: 2, processes: 1 },
+        ServeRun { label: "PostgreSQL, 3 processes × 2 workers", postgres: true, workers: 2, processes: 3 },
+    ];
+    let async_rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    for (i, run) in runs.iter().enumerate() {
+        let (rate, p50, p99) = async_rt.block_on(serve_once(args, tmp, &set, run, i))?;
+        println!(
+            "{:<38} {rate:>6.0} documents/s ({:.2}× the in-process rate)   intake→decision under a burst of {} documents: median {p50} ms, p99 {p99} ms",
+            run.label,
+            rate / baseline,
+            args.serve_docs
+        );
+    }
+    Ok(())
+}
+
+async fn serve_once(args: &BenchArgs, tmp: &Path, set: &Path, run: &ServeRun, i: usize) -> Result<(f64, i64, i64)> {
+    let root = tmp.join(format!("serve-{i}"));
+    let _ = std::fs::remove_dir_all(&root);
+    let watch = root.join("inbox");
+    let staging = root.join("staging");
+    std::fs::create_dir_all(&watch)?;
+    std::fs::create_dir_all(&staging)?;
+    let db_url = if run.postgres {
+        let admin = papyr_store::Db::connect(&format!("{}/test", args.postgres), 2).await?;
+        let name = format!("papyr_bench_{}_{i}", std::process::id());
+        admin.raw_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+        admin.raw_execute(&format!("CREATE DATABASE {name}")).await?;
+        admin.close().await;
+        format!("{}/{name}", args.postgres)
+    } else {
+        format!("sqlite://{}", root.join("papyr.db").display())
+    };
+    // Prepare the files first so that they can be moved in at once.
+    let mut count = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for f in crate::cli::process::expand(&[set.to_path_buf()])? {
+        let bytes = std::fs::read(&f)?;
+        if seen.insert(papyr_runtime::registry::sha256_hex(&bytes)) {
+            std::fs::write(staging.join(f.file_name().unwrap_or_default()), bytes)?;
+            count += 1;
+        }
+    }
+    let exe = std::env::current_exe()?;
+    let mut children = Vec::new();
+    for p in 0..run.processes {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = std::process::Command::new(&exe)
+            .arg("serve")
+            .env("PAPYR_DATA__DIR", root.join(format!("data{p}")))
+            .env("PAPYR_DATA__CACHE_DIR", tmp.join("cache"))
+            .env("PAPYR_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .env("PAPYR_DATABASE__URL", &db_url)
+            .env("PAPYR_STORAGE__URL", root.join("blobs"))
+            .env("PAPYR_INTAKE__WATCH_DIR", &watch)
+            .env("PAPYR_INTAKE__POLL_MS", "100")
+            .env("PAPYR_WORKERS__POLL_MS", "10")
+            .env("PAPYR_WORKERS__COUNT", run.workers.to_string())
+            .env("PAPYR_DEMO__ENABLED", "false")
+            .env("PAPYR_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        children.push(child);
+    }
+    let db = loop {
+        match papyr_store::Db::connect(&db_url, 2).await {
+            Ok(db) if db.pending_jobs().await.is_ok() => break db,
+            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    };
+    for e in std::fs::read_dir(&staging)? {
+        let e = e?;
+        std::fs::rename(e.path(), watch.join(e.file_name()))?;
+    }
+    let started = Instant::now();
+    loop {
+        let counts = db.status_counts().await?;
+        let total: i64 = counts.iter().map(|(_, n)| n).sum();
+        let finals: i64 = counts.iter().filter(|(s, _)| ["not_an_invoice", "auto_approved", "pending_approval", "on_hold", "failed"].contains(&s.as_str())).map(|(_, n)| n).sum();
+        if total as usize == count && finals == total && db.pending_jobs().await? == 0 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(900) {
+            bail!("{}: not done after 15 minutes: {counts:?}", run.label);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elapsed = started.elapsed();
+    for mut c in children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let mut lat = db.decision_latencies_ms().await?;
+    lat.sort();
+    db.close().await;
+    Ok((count as f64 / elapsed.as_secs_f64(), percentile(&lat, 0.5), percentile(&lat, 0.99)))
 }
