@@ -11,15 +11,28 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PLUGIN_PACKAGES: &[&str] = &["parse", "classify", "extract", "fraud", "report", "po-required", "hostile"];
+const PLUGIN_PACKAGES: &[&str] = &[
+    "parse",
+    "classify",
+    "extract",
+    "fraud",
+    "report",
+    "po-required",
+    "hostile",
+];
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
+        .to_path_buf()
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("$ {}", describe(cmd));
-    let status = cmd.status().with_context(|| format!("failed to start `{}`", describe(cmd)))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("failed to start `{}`", describe(cmd)))?;
     if !status.success() {
         bail!("`{}` failed ({status})", describe(cmd));
     }
@@ -40,8 +53,14 @@ fn cargo() -> Command {
 }
 
 fn setup() -> Result<()> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output().context("rustup is required")?;
-    if !String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == "wasm32-wasip2") {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup is required")?;
+    if !String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == "wasm32-wasip2")
+    {
         run(Command::new("rustup").args(["target", "add", "wasm32-wasip2"]))?;
     }
     Ok(())
@@ -51,23 +70,44 @@ fn plugins() -> Result<()> {
     setup()?;
     for p in PLUGIN_PACKAGES {
         // One package per invocation: papyr-sdk's world features must not unify.
-        run(cargo().current_dir(root().join("plugins")).args(["build", "--release", "--target", "wasm32-wasip2", "-p", p]))?;
+        run(cargo().current_dir(root().join("plugins")).args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            p,
+        ]))?;
     }
     Ok(())
 }
 
 fn has_nextest() -> bool {
-    Command::new("cargo").args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success())
+    Command::new("cargo")
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Services the tests use: PostgreSQL must be running (started here if it is not);
 /// Node.js and npm for the Azurite storage emulator (installed here if missing).
 fn services() -> Result<()> {
-    let pg_up = Command::new("pg_isready").args(["-h", "127.0.0.1", "-p", "5432"]).status().is_ok_and(|s| s.success());
+    let pg_up = Command::new("pg_isready")
+        .args(["-h", "127.0.0.1", "-p", "5432"])
+        .status()
+        .is_ok_and(|s| s.success());
     if !pg_up {
-        run(Command::new("bash").args(["-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"]))?;
+        run(Command::new("bash").args([
+            "-c",
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+        ]))?;
     }
-    let has = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    let has = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if !has("node") || !has("npm") {
         run(Command::new("apt-get").arg("update"))?;
         run(Command::new("apt-get").args(["install", "-y", "nodejs", "npm"]))?;
@@ -79,23 +119,63 @@ fn test() -> Result<()> {
     plugins()?;
     services()?;
     // Plugin logic is plain Rust: its tests run natively.
-    run(cargo().current_dir(root().join("plugins")).args(["test", "--workspace"]))?;
+    run(cargo()
+        .current_dir(root().join("plugins"))
+        .args(["test", "--workspace"]))?;
     if has_nextest() {
         run(cargo().args(["nextest", "run", "--workspace", "--no-fail-fast"]))?;
         // Reliability tests kill processes and stop PostgreSQL: alone, one at a time.
-        run(cargo().args(["nextest", "run", "-p", "papyr", "--test", "serve_reliability", "--run-ignored", "only", "--test-threads", "1", "--no-fail-fast"]))?;
+        run(cargo().args([
+            "nextest",
+            "run",
+            "-p",
+            "papyr",
+            "--test",
+            "serve_reliability",
+            "--run-ignored",
+            "only",
+            "--test-threads",
+            "1",
+            "--no-fail-fast",
+        ]))?;
     } else {
         run(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
-        run(cargo().args(["test", "-p", "papyr", "--test", "serve_reliability", "--", "--ignored", "--test-threads", "1"]))?;
+        run(cargo().args([
+            "test",
+            "-p",
+            "papyr",
+            "--test",
+            "serve_reliability",
+            "--",
+            "--ignored",
+            "--test-threads",
+            "1",
+        ]))?;
     }
     Ok(())
 }
 
 fn check() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run(cargo().current_dir(root().join("plugins")).args(["fmt", "--all", "--", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    run(cargo().current_dir(root().join("plugins")).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo()
+        .current_dir(root().join("plugins"))
+        .args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().current_dir(root().join("plugins")).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     Ok(())
 }
 
@@ -104,13 +184,19 @@ fn check() -> Result<()> {
 fn demo(args: &[String]) -> Result<()> {
     plugins()?;
     run(cargo().args(["build", "-p", "papyr"]))?;
-    run(Command::new(root().join("target/debug/papyr")).current_dir(root()).arg("serve").args(args))
+    run(Command::new(root().join("target/debug/papyr"))
+        .current_dir(root())
+        .arg("serve")
+        .args(args))
 }
 
 fn bench(args: &[String]) -> Result<()> {
     plugins()?;
     run(cargo().args(["build", "--release", "-p", "papyr"]))?;
-    run(Command::new(root().join("target/release/papyr")).current_dir(root()).arg("bench").args(args))
+    run(Command::new(root().join("target/release/papyr"))
+        .current_dir(root())
+        .arg("bench")
+        .args(args))
 }
 
 fn main() -> Result<()> {
@@ -123,7 +209,9 @@ fn main() -> Result<()> {
         Some("check") => check(),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup|plugins|demo [SERVE ARGS]|test|check|bench [ARGS]>");
+            eprintln!(
+                "usage: cargo xtask <setup|plugins|demo [SERVE ARGS]|test|check|bench [ARGS]>"
+            );
             std::process::exit(2);
         }
     }

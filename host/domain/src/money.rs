@@ -41,21 +41,36 @@ impl Amount {
         };
         let (int, frac) = t.split_once('.').unwrap_or((t, ""));
         let exp = currency_exponent(currency) as usize;
-        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > exp {
+        if int.is_empty()
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > exp
+        {
             return Err(bad());
         }
         let mut v: i64 = int.parse().map_err(|_| bad())?;
         for i in 0..exp {
             let d = frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as i64);
-            v = v.checked_mul(10).and_then(|v| v.checked_add(d)).ok_or_else(bad)?;
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(d))
+                .ok_or_else(bad)?;
         }
-        Ok(Amount { minor: if neg { -v } else { v }, currency: currency.to_string() })
+        Ok(Amount {
+            minor: if neg { -v } else { v },
+            currency: currency.to_string(),
+        })
     }
 }
 
 impl std::fmt::Display for Amount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", format_minor(self.minor, &self.currency), self.currency)
+        write!(
+            f,
+            "{} {}",
+            format_minor(self.minor, &self.currency),
+            self.currency
+        )
     }
 }
 

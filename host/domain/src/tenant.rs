@@ -77,7 +77,12 @@ impl TenantFile {
     pub fn policy(&self) -> Result<DecisionPolicy, Error> {
         let currency = self.approval.currency.as_deref().unwrap_or("EUR");
         Ok(DecisionPolicy {
-            auto_approve_below: self.approval.auto_approve_below.as_deref().map(|a| Amount::parse(a, currency)).transpose()?,
+            auto_approve_below: self
+                .approval
+                .auto_approve_below
+                .as_deref()
+                .map(|a| Amount::parse(a, currency))
+                .transpose()?,
             hold_score: self.approval.hold_score.unwrap_or(70),
         })
     }

@@ -2,7 +2,10 @@
 //! side inputs (origin sidecars, vendor records) → WIT values.
 use crate::bindings::history::{PastInvoice, Vendor};
 use crate::bindings::types::*;
-use papyr_domain::model::{ClassificationOut, EvidenceOut, FieldEvidenceOut, FieldsOut, FindingOut, LineItemOut, Severity as Sev, TaxLineOut};
+use papyr_domain::model::{
+    ClassificationOut, EvidenceOut, FieldEvidenceOut, FieldsOut, FindingOut, LineItemOut,
+    Severity as Sev, TaxLineOut,
+};
 use papyr_domain::money::format_minor;
 use papyr_domain::{Amount, VendorRecord};
 
@@ -11,7 +14,10 @@ pub fn money(m: &Money) -> String {
 }
 
 pub fn amount(m: &Money) -> Amount {
-    Amount { minor: m.minor, currency: m.currency.clone() }
+    Amount {
+        minor: m.minor,
+        currency: m.currency.clone(),
+    }
 }
 
 pub fn decimal(d: &Decimal) -> String {
@@ -32,8 +38,16 @@ pub fn date(d: &Date) -> String {
 /// Parse `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Option<Date> {
     let mut it = s.trim().splitn(3, '-');
-    let (y, m, d) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some(Date { year: y, month: m, day: d })
+    let (y, m, d) = (
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    );
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some(Date {
+        year: y,
+        month: m,
+        day: d,
+    })
 }
 
 pub fn kind(k: DocumentKind) -> &'static str {
@@ -51,7 +65,11 @@ pub fn kind(k: DocumentKind) -> &'static str {
 }
 
 pub fn classification(c: &Classification) -> ClassificationOut {
-    ClassificationOut { kind: kind(c.kind).into(), confidence: (c.confidence * 1000.0).round() / 1000.0, reasons: c.reasons.clone() }
+    ClassificationOut {
+        kind: kind(c.kind).into(),
+        confidence: (c.confidence * 1000.0).round() / 1000.0,
+        reasons: c.reasons.clone(),
+    }
 }
 
 pub fn severity(s: Severity) -> Sev {
@@ -80,7 +98,16 @@ pub fn finding(f: &Finding, plugin: &str) -> FindingOut {
         severity: severity(f.severity),
         score: f.score.min(100),
         message: f.message.clone(),
-        evidence: f.evidence.iter().map(|e| EvidenceOut { label: e.label.clone(), value: e.value.clone(), page: e.page, line: e.line }).collect(),
+        evidence: f
+            .evidence
+            .iter()
+            .map(|e| EvidenceOut {
+                label: e.label.clone(),
+                value: e.value.clone(),
+                page: e.page,
+                line: e.line,
+            })
+            .collect(),
         plugin: plugin.to_string(),
     }
 }
@@ -91,7 +118,16 @@ pub fn finding_to_wit(f: &FindingOut) -> Finding {
         severity: severity_to_wit(f.severity),
         score: f.score,
         message: f.message.clone(),
-        evidence: f.evidence.iter().map(|e| Evidence { label: e.label.clone(), value: e.value.clone(), page: e.page, line: e.line }).collect(),
+        evidence: f
+            .evidence
+            .iter()
+            .map(|e| Evidence {
+                label: e.label.clone(),
+                value: e.value.clone(),
+                page: e.page,
+                line: e.line,
+            })
+            .collect(),
     }
 }
 
@@ -107,7 +143,10 @@ fn source(s: FieldSource) -> &'static str {
 
 /// IBAN as printed → normalised (upper case, no spaces).
 pub fn norm_iban(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 pub fn fields(i: &Invoice) -> FieldsOut {
@@ -141,7 +180,14 @@ pub fn fields(i: &Invoice) -> FieldsOut {
 }
 
 pub fn tax_breakdown(i: &Invoice) -> Vec<TaxLineOut> {
-    i.tax_breakdown.iter().map(|t| TaxLineOut { rate: decimal(&t.rate), basis: money(&t.basis), amount: money(&t.amount) }).collect()
+    i.tax_breakdown
+        .iter()
+        .map(|t| TaxLineOut {
+            rate: decimal(&t.rate),
+            basis: money(&t.basis),
+            amount: money(&t.amount),
+        })
+        .collect()
 }
 
 pub fn field_evidence(i: &Invoice) -> Vec<FieldEvidenceOut> {
@@ -172,7 +218,14 @@ pub fn vendor(v: &VendorRecord) -> Vendor {
 }
 
 /// The history record of a processed invoice.
-pub fn past_invoice(id: &str, sha256: &str, received_at: &str, status: &str, vendor_id: Option<String>, i: &Invoice) -> PastInvoice {
+pub fn past_invoice(
+    id: &str,
+    sha256: &str,
+    received_at: &str,
+    status: &str,
+    vendor_id: Option<String>,
+    i: &Invoice,
+) -> PastInvoice {
     PastInvoice {
         id: id.into(),
         sha256: sha256.into(),
@@ -226,7 +279,10 @@ pub fn sniff_media_type(bytes: &[u8]) -> &'static str {
     let head = &bytes[..bytes.len().min(1024)];
     let trimmed: &[u8] = {
         let t = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        let start = t.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(t.len());
+        let start = t
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(t.len());
         &t[start..]
     };
     if head.windows(5).any(|w| w == b"%PDF-") {

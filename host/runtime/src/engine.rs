@@ -1,16 +1,18 @@
 //! The one place the wasmtime engine is built, and every stage call.
+use crate::Error;
 use crate::bindings::{self, classifier, extractor, fraud_rule, parser, reporter, types};
 use crate::host::{Capabilities, LogLine, StoreState};
 use crate::limits::Limits;
 use crate::registry::{Plugin, World};
-use crate::Error;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Store, Trap};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Store, Trap,
+};
 
 /// The epoch advances every tick; deadlines are counted in ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -32,7 +34,12 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { pooling: true, pool_instances: 128, pool_max_memory: 256 << 20, cache_dir: None }
+        EngineOptions {
+            pooling: true,
+            pool_instances: 128,
+            pool_max_memory: 256 << 20,
+            cache_dir: None,
+        }
     }
 }
 
@@ -62,7 +69,10 @@ pub enum CallError {
     #[error("plugin output too large: about {size} bytes exceeds the {limit}-byte limit")]
     OutputTooLarge { size: usize, limit: usize },
     #[error("plugin does not implement world `{expected}` (it implements `{found}`)")]
-    WrongWorld { expected: &'static str, found: &'static str },
+    WrongWorld {
+        expected: &'static str,
+        found: &'static str,
+    },
     #[error("failed to instantiate plugin: {0}")]
     Instantiate(String),
 }
@@ -71,11 +81,26 @@ impl CallError {
     /// A short kind for metrics: `trap:deadline`, `stage-error`, `output`...
     pub fn kind(&self) -> &'static str {
         match self {
-            CallError::Trap { kind: TrapKind::Deadline, .. } => "deadline",
-            CallError::Trap { kind: TrapKind::Memory, .. } => "memory",
-            CallError::Trap { kind: TrapKind::Fuel, .. } => "fuel",
-            CallError::Trap { kind: TrapKind::Panic, .. } => "trap",
-            CallError::Trap { kind: TrapKind::Other, .. } => "trap",
+            CallError::Trap {
+                kind: TrapKind::Deadline,
+                ..
+            } => "deadline",
+            CallError::Trap {
+                kind: TrapKind::Memory,
+                ..
+            } => "memory",
+            CallError::Trap {
+                kind: TrapKind::Fuel,
+                ..
+            } => "fuel",
+            CallError::Trap {
+                kind: TrapKind::Panic,
+                ..
+            } => "trap",
+            CallError::Trap {
+                kind: TrapKind::Other,
+                ..
+            } => "trap",
             CallError::Stage(_) => "stage-error",
             CallError::InputTooLarge { .. } => "input",
             CallError::OutputTooLarge { .. } => "bad-output",
@@ -164,7 +189,10 @@ impl Runtime {
         } else {
             (Engine::new(&config(None)).map_err(engine_error)?, false)
         };
-        let linkers = Linkers { base: linker(&engine, false)?, with_history: linker(&engine, true)? };
+        let linkers = Linkers {
+            base: linker(&engine, false)?,
+            with_history: linker(&engine, true)?,
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let (ticker, stop2) = (engine.clone(), stop.clone());
         std::thread::Builder::new()
@@ -200,7 +228,9 @@ impl Runtime {
     fn store(&self, caps: Capabilities, limits: &Limits) -> Result<Store<StoreState>, CallError> {
         let mut store = Store::new(&self.engine, StoreState::new(caps, limits.memory_bytes));
         store.limiter(|s| &mut s.limits);
-        store.set_fuel(limits.fuel).map_err(|e| CallError::Instantiate(e.to_string()))?;
+        store
+            .set_fuel(limits.fuel)
+            .map_err(|e| CallError::Instantiate(e.to_string()))?;
         let ticks = (limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
@@ -213,7 +243,10 @@ impl Runtime {
         plugin: &Plugin,
         caps: Capabilities,
         limits: &Limits,
-        f: impl FnOnce(&mut Store<StoreState>, &InstancePre<StoreState>) -> wasmtime::Result<Result<R, types::StageError>>,
+        f: impl FnOnce(
+            &mut Store<StoreState>,
+            &InstancePre<StoreState>,
+        ) -> wasmtime::Result<Result<R, types::StageError>>,
     ) -> Result<Called<R>, CallError> {
         let started = Instant::now();
         let mut store = self.store(caps, limits)?;
@@ -232,7 +265,11 @@ impl Runtime {
         if state.dropped_logs > 0 {
             tracing::warn!(plugin = %plugin.name, dropped = state.dropped_logs, "plugin wrote more than {} log lines; the rest were dropped", crate::host::MAX_LOG_LINES);
         }
-        let stats = CallStats { elapsed: started.elapsed(), fuel_used, logs: state.logs.clone() };
+        let stats = CallStats {
+            elapsed: started.elapsed(),
+            fuel_used,
+            logs: state.logs.clone(),
+        };
         match result {
             Ok(Ok(value)) => Ok(Called { value, stats }),
             Ok(Err(e)) => Err(CallError::Stage(stage_error_text(&e))),
@@ -244,14 +281,26 @@ impl Runtime {
         if plugin.world == world {
             Ok(())
         } else {
-            Err(CallError::WrongWorld { expected: world.name(), found: plugin.world.name() })
+            Err(CallError::WrongWorld {
+                expected: world.name(),
+                found: plugin.world.name(),
+            })
         }
     }
 
-    pub fn parse(&self, plugin: &Plugin, caps: Capabilities, limits: &Limits, doc: &types::Document) -> Result<Called<types::ParsedDocument>, CallError> {
+    pub fn parse(
+        &self,
+        plugin: &Plugin,
+        caps: Capabilities,
+        limits: &Limits,
+        doc: &types::Document,
+    ) -> Result<Called<types::ParsedDocument>, CallError> {
         Self::expect(plugin, World::Parser)?;
         if doc.bytes.len() > limits.max_input_bytes {
-            return Err(CallError::InputTooLarge { size: doc.bytes.len(), limit: limits.max_input_bytes });
+            return Err(CallError::InputTooLarge {
+                size: doc.bytes.len(),
+                limit: limits.max_input_bytes,
+            });
         }
         let out = self.call(plugin, caps, limits, |store, pre| {
             let p = parser::ParserPre::new(pre.clone())?.instantiate(&mut *store)?;
@@ -274,7 +323,15 @@ impl Runtime {
             let p = classifier::ClassifierPre::new(pre.clone())?.instantiate(&mut *store)?;
             p.call_classify(&mut *store, doc, parsed)
         })?;
-        check_output(out.value.reasons.iter().map(|r| r.len() + 16).sum::<usize>() + 16, limits)?;
+        check_output(
+            out.value
+                .reasons
+                .iter()
+                .map(|r| r.len() + 16)
+                .sum::<usize>()
+                + 16,
+            limits,
+        )?;
         Ok(out)
     }
 
@@ -297,17 +354,34 @@ impl Runtime {
     }
 
     /// The rules a fraud-rule component declares.
-    pub fn rules(&self, plugin: &Plugin, caps: Capabilities, limits: &Limits) -> Result<Called<Vec<types::RuleInfo>>, CallError> {
+    pub fn rules(
+        &self,
+        plugin: &Plugin,
+        caps: Capabilities,
+        limits: &Limits,
+    ) -> Result<Called<Vec<types::RuleInfo>>, CallError> {
         Self::expect(plugin, World::FraudRule)?;
         let out = self.call(plugin, caps, limits, |store, pre| {
             let p = fraud_rule::FraudRulePre::new(pre.clone())?.instantiate(&mut *store)?;
             p.call_rules(&mut *store).map(Ok)
         })?;
-        check_output(out.value.iter().map(|r| r.id.len() + r.title.len() + r.description.len() + 8).sum(), limits)?;
+        check_output(
+            out.value
+                .iter()
+                .map(|r| r.id.len() + r.title.len() + r.description.len() + 8)
+                .sum(),
+            limits,
+        )?;
         Ok(out)
     }
 
-    pub fn check(&self, plugin: &Plugin, caps: Capabilities, limits: &Limits, input: &types::CheckInput) -> Result<Called<Vec<types::Finding>>, CallError> {
+    pub fn check(
+        &self,
+        plugin: &Plugin,
+        caps: Capabilities,
+        limits: &Limits,
+        input: &types::CheckInput,
+    ) -> Result<Called<Vec<types::Finding>>, CallError> {
         Self::expect(plugin, World::FraudRule)?;
         let out = self.call(plugin, caps, limits, |store, pre| {
             let p = fraud_rule::FraudRulePre::new(pre.clone())?.instantiate(&mut *store)?;
@@ -331,20 +405,33 @@ impl Runtime {
         Self::expect(plugin, World::FraudRule)?;
         let mut store = self.store(caps, limits)?;
         let inst = |e: wasmtime::Error| CallError::Instantiate(format!("{e:#}"));
-        let p = fraud_rule::FraudRulePre::new(plugin.pre.clone()).map_err(inst)?.instantiate(&mut store).map_err(inst)?;
+        let p = fraud_rule::FraudRulePre::new(plugin.pre.clone())
+            .map_err(inst)?
+            .instantiate(&mut store)
+            .map_err(inst)?;
         let mut times = Vec::with_capacity(n);
         for _ in 0..n {
             store.set_fuel(limits.fuel).map_err(inst)?;
-            store.set_epoch_deadline((limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64);
+            store.set_epoch_deadline(
+                (limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64,
+            );
             let t = Instant::now();
-            let r = p.call_check(&mut store, input).map_err(|e| classify_trap(&e, ""))?;
+            let r = p
+                .call_check(&mut store, input)
+                .map_err(|e| classify_trap(&e, ""))?;
             times.push(t.elapsed());
             r.map_err(|e| CallError::Stage(stage_error_text(&e)))?;
         }
         Ok(times)
     }
 
-    pub fn render(&self, plugin: &Plugin, caps: Capabilities, limits: &Limits, input: &types::ReportInput) -> Result<Called<Vec<u8>>, CallError> {
+    pub fn render(
+        &self,
+        plugin: &Plugin,
+        caps: Capabilities,
+        limits: &Limits,
+        input: &types::ReportInput,
+    ) -> Result<Called<Vec<u8>>, CallError> {
         Self::expect(plugin, World::Reporter)?;
         let out = self.call(plugin, caps, limits, |store, pre| {
             let p = reporter::ReporterPre::new(pre.clone())?.instantiate(&mut *store)?;
@@ -357,7 +444,10 @@ impl Runtime {
 
 fn check_output(size: usize, limits: &Limits) -> Result<(), CallError> {
     if size > limits.max_output_bytes {
-        Err(CallError::OutputTooLarge { size, limit: limits.max_output_bytes })
+        Err(CallError::OutputTooLarge {
+            size,
+            limit: limits.max_output_bytes,
+        })
     } else {
         Ok(())
     }
@@ -374,7 +464,9 @@ impl wasmtime_wasi::p2::Pollable for Ready {
 /// Timers fire at once: a plugin's clock is fixed, and a blocking sleep inside a
 /// host call would escape the epoch deadline (which only interrupts wasm code).
 fn instant_timers(l: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    fn ready(mut store: wasmtime::StoreContextMut<'_, StoreState>) -> wasmtime::Result<(wasmtime::component::Resource<wasmtime_wasi::p2::DynPollable>,)> {
+    fn ready(
+        mut store: wasmtime::StoreContextMut<'_, StoreState>,
+    ) -> wasmtime::Result<(wasmtime::component::Resource<wasmtime_wasi::p2::DynPollable>,)> {
         let table = store.data_mut().table_mut();
         let r = table.push(Ready)?;
         Ok((wasmtime_wasi::p2::subscribe(table, r)?,))
@@ -391,11 +483,15 @@ fn linker(engine: &Engine, history: bool) -> Result<Linker<StoreState>, Error> {
     let mut l = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut l).map_err(engine_error)?;
     instant_timers(&mut l).map_err(engine_error)?;
-    bindings::types::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s).map_err(engine_error)?;
-    bindings::log::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s).map_err(engine_error)?;
-    bindings::config::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s).map_err(engine_error)?;
+    bindings::types::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s)
+        .map_err(engine_error)?;
+    bindings::log::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s)
+        .map_err(engine_error)?;
+    bindings::config::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s)
+        .map_err(engine_error)?;
     if history {
-        bindings::history::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s).map_err(engine_error)?;
+        bindings::history::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut l, |s| s)
+            .map_err(engine_error)?;
     }
     Ok(l)
 }
@@ -415,7 +511,9 @@ fn classify_trap(e: &wasmtime::Error, stderr: &str) -> CallError {
     let kind = match e.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => TrapKind::Deadline,
         Some(Trap::OutOfFuel) => TrapKind::Fuel,
-        Some(Trap::UnreachableCodeReached) if stderr.contains("memory allocation") => TrapKind::Memory,
+        Some(Trap::UnreachableCodeReached) if stderr.contains("memory allocation") => {
+            TrapKind::Memory
+        }
         Some(Trap::UnreachableCodeReached) => TrapKind::Panic,
         _ if text.contains("forcing trap when growing memory") => TrapKind::Memory,
         _ if stderr.contains("panicked at") => TrapKind::Panic,
@@ -455,22 +553,50 @@ mod size {
             .pages
             .iter()
             .flat_map(|pg| &pg.lines)
-            .map(|l| l.text.len() + 24 + l.spans.iter().map(|s| s.text.len() + s.font.len() + 16).sum::<usize>())
+            .map(|l| {
+                l.text.len()
+                    + 24
+                    + l.spans
+                        .iter()
+                        .map(|s| s.text.len() + s.font.len() + 16)
+                        .sum::<usize>()
+            })
             .sum();
-        let files: usize = p.embedded_files.iter().map(|f| f.content.len() + f.name.len() + 32).sum();
+        let files: usize = p
+            .embedded_files
+            .iter()
+            .map(|f| f.content.len() + f.name.len() + 32)
+            .sum();
         let xml = p.e_invoice.as_ref().map_or(0, |e| e.xml.len());
-        lines + files + xml + p.fonts.len() * 64 + p.revisions.len() * 64 + p.warnings.iter().map(|w| w.len()).sum::<usize>()
+        lines
+            + files
+            + xml
+            + p.fonts.len() * 64
+            + p.revisions.len() * 64
+            + p.warnings.iter().map(|w| w.len()).sum::<usize>()
     }
 
     pub fn invoice(i: &Invoice) -> usize {
         let items: usize = i.line_items.iter().map(|l| l.description.len() + 96).sum();
-        let ev: usize = i.evidence.iter().map(|e| e.text.len() + e.field.len() + 24).sum();
+        let ev: usize = i
+            .evidence
+            .iter()
+            .map(|e| e.text.len() + e.field.len() + 24)
+            .sum();
         items + ev + i.tax_breakdown.len() * 64 + 1024
     }
 
     pub fn findings(f: &[Finding]) -> usize {
         f.iter()
-            .map(|f| f.rule.len() + f.message.len() + 16 + f.evidence.iter().map(|e| e.label.len() + e.value.len() + 8).sum::<usize>())
+            .map(|f| {
+                f.rule.len()
+                    + f.message.len()
+                    + 16
+                    + f.evidence
+                        .iter()
+                        .map(|e| e.label.len() + e.value.len() + 8)
+                        .sum::<usize>()
+            })
             .sum()
     }
 }

@@ -11,21 +11,29 @@ pub trait History: Send + Sync {
     fn find_vendor(&self, query: &VendorQuery) -> Option<Vendor>;
     fn vendors_by_iban(&self, iban: &str) -> Vec<Vendor>;
     fn all_vendors(&self) -> Vec<Vendor>;
-    fn invoices_of_vendor(&self, query: &VendorQuery, since: Option<&Date>, limit: u32) -> Vec<PastInvoice>;
+    fn invoices_of_vendor(
+        &self,
+        query: &VendorQuery,
+        since: Option<&Date>,
+        limit: u32,
+    ) -> Vec<PastInvoice>;
     fn invoices_by_sha256(&self, sha256: &str) -> Vec<PastInvoice>;
     fn invoices_by_iban(&self, iban: &str, limit: u32) -> Vec<PastInvoice>;
 }
 
 /// Upper-case alphanumerics only: how tax ids and IBANs are compared.
 pub fn norm_id(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// Lower-case words without legal-form noise, for fuzzy vendor-name matching.
 pub fn norm_name(s: &str) -> String {
     const FORMS: &[&str] = &[
-        "gmbh", "ag", "kg", "ohg", "ug", "mbh", "co", "ltd", "limited", "llc", "inc", "plc", "sa", "sas", "sarl", "sl", "srl", "spa",
-        "bv", "nv", "bvba", "the", "und", "and", "&",
+        "gmbh", "ag", "kg", "ohg", "ug", "mbh", "co", "ltd", "limited", "llc", "inc", "plc", "sa",
+        "sas", "sarl", "sl", "srl", "spa", "bv", "nv", "bvba", "the", "und", "and", "&",
     ];
     let lower = s.to_lowercase();
     lower
@@ -56,19 +64,33 @@ impl MemoryHistory {
                 v
             })
             .collect();
-        MemoryHistory { vendors, invoices: RwLock::new(Vec::new()) }
+        MemoryHistory {
+            vendors,
+            invoices: RwLock::new(Vec::new()),
+        }
     }
 
     /// Record a processed invoice so later documents are checked against it.
     pub fn record(&self, invoice: PastInvoice) {
-        self.invoices.write().unwrap_or_else(|e| e.into_inner()).push(invoice);
+        self.invoices
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(invoice);
     }
 
     fn vendor_matches(&self, v: &Vendor, q: &VendorQuery) -> bool {
-        q.tax_id.as_deref().is_some_and(|t| v.tax_ids.iter().any(|x| norm_id(x) == norm_id(t)))
-            || q.iban.as_deref().is_some_and(|i| v.ibans.contains(&norm_id(i)))
-            || q.domain.as_deref().is_some_and(|d| v.domains.iter().any(|x| x.eq_ignore_ascii_case(d)))
-            || q.name.as_deref().is_some_and(|n| !norm_name(n).is_empty() && norm_name(n) == norm_name(&v.name))
+        q.tax_id
+            .as_deref()
+            .is_some_and(|t| v.tax_ids.iter().any(|x| norm_id(x) == norm_id(t)))
+            || q.iban
+                .as_deref()
+                .is_some_and(|i| v.ibans.contains(&norm_id(i)))
+            || q.domain
+                .as_deref()
+                .is_some_and(|d| v.domains.iter().any(|x| x.eq_ignore_ascii_case(d)))
+            || q.name
+                .as_deref()
+                .is_some_and(|n| !norm_name(n).is_empty() && norm_name(n) == norm_name(&v.name))
     }
 
     fn invoice_matches(&self, inv: &PastInvoice, q: &VendorQuery, vendor: Option<&Vendor>) -> bool {
@@ -94,22 +116,39 @@ impl History for MemoryHistory {
         tax.as_ref()
             .and_then(|t| by(&|v| v.tax_ids.iter().any(|x| norm_id(x) == *t)))
             .or_else(|| iban.as_ref().and_then(|i| by(&|v| v.ibans.contains(i))))
-            .or_else(|| q.domain.as_deref().and_then(|d| by(&|v| v.domains.iter().any(|x| x.eq_ignore_ascii_case(d)))))
             .or_else(|| {
-                q.name.as_deref().map(norm_name).filter(|n| !n.is_empty()).and_then(|n| by(&|v| norm_name(&v.name) == n))
+                q.domain
+                    .as_deref()
+                    .and_then(|d| by(&|v| v.domains.iter().any(|x| x.eq_ignore_ascii_case(d))))
+            })
+            .or_else(|| {
+                q.name
+                    .as_deref()
+                    .map(norm_name)
+                    .filter(|n| !n.is_empty())
+                    .and_then(|n| by(&|v| norm_name(&v.name) == n))
             })
     }
 
     fn vendors_by_iban(&self, iban: &str) -> Vec<Vendor> {
         let i = norm_id(iban);
-        self.vendors.iter().filter(|v| v.ibans.contains(&i)).cloned().collect()
+        self.vendors
+            .iter()
+            .filter(|v| v.ibans.contains(&i))
+            .cloned()
+            .collect()
     }
 
     fn all_vendors(&self) -> Vec<Vendor> {
         self.vendors.iter().take(10_000).cloned().collect()
     }
 
-    fn invoices_of_vendor(&self, q: &VendorQuery, since: Option<&Date>, limit: u32) -> Vec<PastInvoice> {
+    fn invoices_of_vendor(
+        &self,
+        q: &VendorQuery,
+        since: Option<&Date>,
+        limit: u32,
+    ) -> Vec<PastInvoice> {
         let vendor = self.vendors.iter().find(|v| self.vendor_matches(v, q));
         let invoices = self.invoices.read().unwrap_or_else(|e| e.into_inner());
         invoices
@@ -128,7 +167,11 @@ impl History for MemoryHistory {
 
     fn invoices_by_sha256(&self, sha256: &str) -> Vec<PastInvoice> {
         let invoices = self.invoices.read().unwrap_or_else(|e| e.into_inner());
-        invoices.iter().filter(|i| i.sha256.eq_ignore_ascii_case(sha256)).cloned().collect()
+        invoices
+            .iter()
+            .filter(|i| i.sha256.eq_ignore_ascii_case(sha256))
+            .cloned()
+            .collect()
     }
 
     fn invoices_by_iban(&self, iban: &str, limit: u32) -> Vec<PastInvoice> {

@@ -10,7 +10,9 @@ use std::time::Duration;
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+};
 
 /// Most log lines a call may write, and their length.
 pub const MAX_LOG_LINES: usize = 64;
@@ -55,13 +57,19 @@ impl StoreState {
         b.stderr(stderr.clone())
             .wall_clock(FixedClock(caps.clock_unix_secs))
             .monotonic_clock(StepClock::default())
-            .secure_random(wasmtime_wasi::Deterministic::new(deterministic_bytes(&seed)))
-            .insecure_random(wasmtime_wasi::Deterministic::new(deterministic_bytes(b"insecure")))
+            .secure_random(wasmtime_wasi::Deterministic::new(deterministic_bytes(
+                &seed,
+            )))
+            .insecure_random(wasmtime_wasi::Deterministic::new(deterministic_bytes(
+                b"insecure",
+            )))
             .insecure_random_seed(0)
             .allow_blocking_current_thread(true);
         // No preopened directories, no env, no args, and sockets stay denied (the
         // builder's default socket check refuses every address).
-        b.allow_ip_name_lookup(false).allow_tcp(false).allow_udp(false);
+        b.allow_ip_name_lookup(false)
+            .allow_tcp(false)
+            .allow_udp(false);
         StoreState {
             wasi: b.build(),
             table: ResourceTable::new(),
@@ -85,7 +93,9 @@ impl StoreState {
 
     /// What the plugin wrote to stderr (e.g. a panic message), lossily decoded.
     pub fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).trim().to_string()
+        String::from_utf8_lossy(&self.stderr.contents())
+            .trim()
+            .to_string()
     }
 }
 
@@ -122,13 +132,17 @@ impl HostMonotonicClock for StepClock {
         1_000
     }
     fn now(&self) -> u64 {
-        self.0.fetch_add(1_000, std::sync::atomic::Ordering::Relaxed)
+        self.0
+            .fetch_add(1_000, std::sync::atomic::Ordering::Relaxed)
     }
 }
 
 impl WasiView for StoreState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -161,7 +175,11 @@ impl log::Host for StoreState {
 
 impl config::Host for StoreState {
     fn get(&mut self, key: String) -> Option<String> {
-        self.caps.config.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+        self.caps
+            .config
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
     }
 
     fn entries(&mut self) -> Vec<(String, String)> {
@@ -177,11 +195,19 @@ impl history::Host for StoreState {
     }
 
     fn vendors_by_iban(&mut self, iban: String) -> Vec<history::Vendor> {
-        self.caps.history.as_ref().map(|h| h.vendors_by_iban(&iban)).unwrap_or_default()
+        self.caps
+            .history
+            .as_ref()
+            .map(|h| h.vendors_by_iban(&iban))
+            .unwrap_or_default()
     }
 
     fn all_vendors(&mut self) -> Vec<history::Vendor> {
-        self.caps.history.as_ref().map(|h| h.all_vendors()).unwrap_or_default()
+        self.caps
+            .history
+            .as_ref()
+            .map(|h| h.all_vendors())
+            .unwrap_or_default()
     }
 
     fn invoices_of_vendor(
@@ -198,10 +224,18 @@ impl history::Host for StoreState {
     }
 
     fn invoices_by_sha256(&mut self, sha256: String) -> Vec<history::PastInvoice> {
-        self.caps.history.as_ref().map(|h| h.invoices_by_sha256(&sha256)).unwrap_or_default()
+        self.caps
+            .history
+            .as_ref()
+            .map(|h| h.invoices_by_sha256(&sha256))
+            .unwrap_or_default()
     }
 
     fn invoices_by_iban(&mut self, iban: String, limit: u32) -> Vec<history::PastInvoice> {
-        self.caps.history.as_ref().map(|h| h.invoices_by_iban(&iban, limit.min(10_000))).unwrap_or_default()
+        self.caps
+            .history
+            .as_ref()
+            .map(|h| h.invoices_by_iban(&iban, limit.min(10_000)))
+            .unwrap_or_default()
     }
 }

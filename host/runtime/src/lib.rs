@@ -23,7 +23,10 @@ pub mod registry;
 pub use engine::{CallError, CallStats, Called, EngineOptions, Runtime, TrapKind};
 pub use history::{History, MemoryHistory};
 pub use limits::Limits;
-pub use pipeline::{Checked, DocumentInput, Pipeline, PipelineOptions, Prepared, Processed, StagePlugins, TenantContext};
+pub use pipeline::{
+    Checked, DocumentInput, Pipeline, PipelineOptions, Prepared, Processed, StagePlugins,
+    TenantContext,
+};
 pub use registry::{ComponentReport, Grants, Plugin, World};
 
 /// Errors of the runtime that are not a single call's failure.

@@ -67,8 +67,15 @@ pub struct TenantContext {
 impl TenantContext {
     fn caps(&self, plugin: &Plugin) -> Capabilities {
         Capabilities {
-            config: self.plugin_config.get(&plugin.name).cloned().unwrap_or_default(),
-            history: plugin.grants.history.then(|| self.history.clone() as Arc<dyn History>),
+            config: self
+                .plugin_config
+                .get(&plugin.name)
+                .cloned()
+                .unwrap_or_default(),
+            history: plugin
+                .grants
+                .history
+                .then(|| self.history.clone() as Arc<dyn History>),
             clock_unix_secs: self.clock_unix_secs,
         }
     }
@@ -128,20 +135,43 @@ fn micros(d: std::time::Duration) -> u64 {
 }
 
 fn host_finding(rule: &str, severity: Sev, score: u32, message: String) -> FindingOut {
-    FindingOut { rule: rule.into(), severity, score, message, evidence: vec![], plugin: "host".into() }
+    FindingOut {
+        rule: rule.into(),
+        severity,
+        score,
+        message,
+        evidence: vec![],
+        plugin: "host".into(),
+    }
 }
 
 impl Pipeline {
     /// Build a pipeline; asks every fraud-rule component for the rules it provides
     /// (findings must use those ids).
-    pub fn new(runtime: Arc<Runtime>, plugins: StagePlugins, options: PipelineOptions) -> Result<Pipeline, CallError> {
+    pub fn new(
+        runtime: Arc<Runtime>,
+        plugins: StagePlugins,
+        options: PipelineOptions,
+    ) -> Result<Pipeline, CallError> {
         let mut declared = BTreeMap::new();
         for rule in &plugins.fraud {
-            let caps = Capabilities { config: vec![], history: None, clock_unix_secs: 0 };
+            let caps = Capabilities {
+                config: vec![],
+                history: None,
+                clock_unix_secs: 0,
+            };
             let infos = runtime.rules(rule, caps, &options.rule_limits)?;
-            declared.insert(rule.digest.clone(), infos.value.into_iter().map(|r| r.id).collect());
+            declared.insert(
+                rule.digest.clone(),
+                infos.value.into_iter().map(|r| r.id).collect(),
+            );
         }
-        Ok(Pipeline { runtime, plugins, options, declared })
+        Ok(Pipeline {
+            runtime,
+            plugins,
+            options,
+            declared,
+        })
     }
 
     /// The rule ids a fraud-rule component declared.
@@ -219,26 +249,54 @@ impl Pipeline {
             tax_breakdown: vec![],
             error: None,
         };
-        let mut prepared = Prepared { output: ProcessOutput { ..output.clone() }, info: info.clone(), parsed: None, classification: None, invoice: None, needs_ocr: None };
+        let mut prepared = Prepared {
+            output: ProcessOutput { ..output.clone() },
+            info: info.clone(),
+            parsed: None,
+            classification: None,
+            invoice: None,
+            needs_ocr: None,
+        };
         let p = &self.plugins;
         let fail = |mut output: ProcessOutput, stage: &str, e: CallError| {
             output.error = Some(format!("{stage}: {e}"));
-            output.decision_reasons = vec![format!("the {stage} stage failed; a person must look at the document")];
+            output.decision_reasons = vec![format!(
+                "the {stage} stage failed; a person must look at the document"
+            )];
             output
         };
 
         // Parse: the only stage that sees the bytes.
-        output.plugins.insert("parse".into(), p.parse.digest.clone());
+        output
+            .plugins
+            .insert("parse".into(), p.parse.digest.clone());
         if doc.bytes.is_empty() {
-            prepared.output = fail(output, "parse", CallError::Stage("invalid input: the file is empty".into()));
+            prepared.output = fail(
+                output,
+                "parse",
+                CallError::Stage("invalid input: the file is empty".into()),
+            );
             return prepared;
         }
-        let wit_doc = Document { bytes: doc.bytes, media_type, filename: doc.filename, sha256, origin: doc.origin };
-        let parsed = self.runtime.parse(&p.parse, tenant.caps(&p.parse), &self.options.parse_limits, &wit_doc);
+        let wit_doc = Document {
+            bytes: doc.bytes,
+            media_type,
+            filename: doc.filename,
+            sha256,
+            origin: doc.origin,
+        };
+        let parsed = self.runtime.parse(
+            &p.parse,
+            tenant.caps(&p.parse),
+            &self.options.parse_limits,
+            &wit_doc,
+        );
         drop(wit_doc);
         let parsed = match parsed {
             Ok(c) => {
-                output.timings_us.insert("parse".into(), micros(c.stats.elapsed));
+                output
+                    .timings_us
+                    .insert("parse".into(), micros(c.stats.elapsed));
                 c.value
             }
             Err(e) => {
@@ -247,10 +305,20 @@ impl Pipeline {
             }
         };
 
-        output.plugins.insert("classify".into(), p.classify.digest.clone());
-        let classification = match self.runtime.classify(&p.classify, tenant.caps(&p.classify), &self.options.stage_limits, &info, &parsed) {
+        output
+            .plugins
+            .insert("classify".into(), p.classify.digest.clone());
+        let classification = match self.runtime.classify(
+            &p.classify,
+            tenant.caps(&p.classify),
+            &self.options.stage_limits,
+            &info,
+            &parsed,
+        ) {
             Ok(c) => {
-                output.timings_us.insert("classify".into(), micros(c.stats.elapsed));
+                output
+                    .timings_us
+                    .insert("classify".into(), micros(c.stats.elapsed));
                 c.value
             }
             Err(e) => {
@@ -261,11 +329,25 @@ impl Pipeline {
         };
         output.classification = Some(convert::classification(&classification));
 
-        if matches!(classification.kind, DocumentKind::Invoice | DocumentKind::CreditNote) {
-            output.plugins.insert("extract".into(), p.extract.digest.clone());
-            match self.runtime.extract(&p.extract, tenant.caps(&p.extract), &self.options.stage_limits, &info, &parsed, &classification) {
+        if matches!(
+            classification.kind,
+            DocumentKind::Invoice | DocumentKind::CreditNote
+        ) {
+            output
+                .plugins
+                .insert("extract".into(), p.extract.digest.clone());
+            match self.runtime.extract(
+                &p.extract,
+                tenant.caps(&p.extract),
+                &self.options.stage_limits,
+                &info,
+                &parsed,
+                &classification,
+            ) {
                 Ok(c) => {
-                    output.timings_us.insert("extract".into(), micros(c.stats.elapsed));
+                    output
+                        .timings_us
+                        .insert("extract".into(), micros(c.stats.elapsed));
                     output.fields = Some(convert::fields(&c.value));
                     output.field_evidence = convert::field_evidence(&c.value);
                     output.tax_breakdown = convert::tax_breakdown(&c.value);
@@ -282,7 +364,9 @@ impl Pipeline {
                 }
             }
         }
-        output.timings_us.insert("prepare_total".into(), micros(total.elapsed()));
+        output
+            .timings_us
+            .insert("prepare_total".into(), micros(total.elapsed()));
         prepared.output = output;
         prepared.parsed = Some(parsed);
         prepared.classification = Some(classification);
@@ -291,7 +375,14 @@ impl Pipeline {
 
     fn finish(&self, tenant: &TenantContext, prepared: Prepared) -> Processed {
         let started = Instant::now();
-        let Prepared { mut output, info, parsed, classification, invoice, needs_ocr } = prepared;
+        let Prepared {
+            mut output,
+            info,
+            parsed,
+            classification,
+            invoice,
+            needs_ocr,
+        } = prepared;
         let excerpt: Vec<String> = parsed
             .as_ref()
             .and_then(|p| p.pages.first())
@@ -309,8 +400,11 @@ impl Pipeline {
                     format!("No fields could be read ({reason}); the document needs OCR or manual entry."),
                 ));
                 output.decision = Decision::Hold.as_str().into();
-                output.decision_reasons = vec!["no text layer: route to OCR or manual entry".into()];
-            } else if let (Some(inv), Some(parsed), Some(cls)) = (invoice.as_ref(), parsed.as_ref(), classification.as_ref()) {
+                output.decision_reasons =
+                    vec!["no text layer: route to OCR or manual entry".into()];
+            } else if let (Some(inv), Some(parsed), Some(cls)) =
+                (invoice.as_ref(), parsed.as_ref(), classification.as_ref())
+            {
                 let checked = self.check(tenant, &info, parsed, cls, inv);
                 output.timings_us.insert("fraud".into(), checked.elapsed_us);
                 output.plugins.extend(checked.plugins);
@@ -318,42 +412,90 @@ impl Pipeline {
                 output.decision = checked.decision.as_str().into();
                 output.risk_score = checked.risk_score;
                 output.decision_reasons = checked.reasons;
-                let received = info.origin.received_at.clone().unwrap_or_else(|| unix_to_rfc3339(tenant.clock_unix_secs));
+                let received = info
+                    .origin
+                    .received_at
+                    .clone()
+                    .unwrap_or_else(|| unix_to_rfc3339(tenant.clock_unix_secs));
                 self.remember(tenant, &output, inv, &received);
             } else if kind.is_some() {
                 output.decision = Decision::NotAnInvoice.as_str().into();
-                output.decision_reasons = vec![format!("classified as {}: kept, not routed for payment", output.classification.as_ref().map_or("other", |c| c.kind.as_str()))];
+                output.decision_reasons = vec![format!(
+                    "classified as {}: kept, not routed for payment",
+                    output
+                        .classification
+                        .as_ref()
+                        .map_or("other", |c| c.kind.as_str())
+                )];
             }
         }
 
         let mut report_pdf = None;
         if self.options.render_report {
-            output.plugins.insert("report".into(), self.plugins.report.digest.clone());
+            output
+                .plugins
+                .insert("report".into(), self.plugins.report.digest.clone());
             let r = Instant::now();
-            match self.render(tenant, &output, &info, classification.as_ref(), invoice.as_ref(), pages, &excerpt) {
+            match self.render(
+                tenant,
+                &output,
+                &info,
+                classification.as_ref(),
+                invoice.as_ref(),
+                pages,
+                &excerpt,
+            ) {
                 Ok(pdf) => report_pdf = Some(pdf),
                 Err(e) => {
                     let msg = format!("report: {e}");
-                    output.error = Some(output.error.map_or(msg.clone(), |prev| format!("{prev}; {msg}")));
+                    output.error = Some(
+                        output
+                            .error
+                            .map_or(msg.clone(), |prev| format!("{prev}; {msg}")),
+                    );
                 }
             }
-            output.timings_us.insert("report".into(), micros(r.elapsed()));
+            output
+                .timings_us
+                .insert("report".into(), micros(r.elapsed()));
         }
         let prepare = output.timings_us.remove("prepare_total").unwrap_or(0);
-        output.timings_us.insert("total".into(), prepare + micros(started.elapsed()));
-        Processed { output, report_pdf, excerpt }
+        output
+            .timings_us
+            .insert("total".into(), prepare + micros(started.elapsed()));
+        Processed {
+            output,
+            report_pdf,
+            excerpt,
+        }
     }
 
     /// Run every fraud-rule component (each failure isolated: fail open with an
     /// `info` finding) and the decision policy.
-    pub fn check(&self, tenant: &TenantContext, info: &DocumentInfo, parsed: &ParsedDocument, cls: &Classification, inv: &Invoice) -> Checked {
+    pub fn check(
+        &self,
+        tenant: &TenantContext,
+        info: &DocumentInfo,
+        parsed: &ParsedDocument,
+        cls: &Classification,
+        inv: &Invoice,
+    ) -> Checked {
         let started = Instant::now();
-        let input = CheckInput { document: info.clone(), parsed: parsed.clone(), classification: cls.clone(), invoice: inv.clone(), today: tenant.today };
+        let input = CheckInput {
+            document: info.clone(),
+            parsed: parsed.clone(),
+            classification: cls.clone(),
+            invoice: inv.clone(),
+            today: tenant.today,
+        };
         let mut findings = Vec::new();
         let mut plugins = BTreeMap::new();
         for rule in &self.plugins.fraud {
             plugins.insert(format!("fraud:{}", rule.name), rule.digest.clone());
-            match self.runtime.check(rule, tenant.caps(rule), &self.options.rule_limits, &input) {
+            match self
+                .runtime
+                .check(rule, tenant.caps(rule), &self.options.rule_limits, &input)
+            {
                 Ok(c) => {
                     let declared = self.declared_rules(&rule.digest);
                     for f in &c.value {
@@ -373,17 +515,35 @@ impl Pipeline {
                     "pipeline.rule-failed",
                     Sev::Info,
                     0,
-                    format!("Rule component `{}` ({}) failed: {e}", rule.name, rule.short_digest()),
+                    format!(
+                        "Rule component `{}` ({}) failed: {e}",
+                        rule.name,
+                        rule.short_digest()
+                    ),
                 )),
             }
         }
         let gross = inv.gross_total.as_ref().map(convert::amount);
-        let (decision, risk_score, reasons) = papyr_domain::decide(&tenant.policy, gross.as_ref(), &findings);
-        Checked { findings, decision, risk_score, reasons, plugins, elapsed_us: micros(started.elapsed()) }
+        let (decision, risk_score, reasons) =
+            papyr_domain::decide(&tenant.policy, gross.as_ref(), &findings);
+        Checked {
+            findings,
+            decision,
+            risk_score,
+            reasons,
+            plugins,
+            elapsed_us: micros(started.elapsed()),
+        }
     }
 
     /// Record the invoice so later documents of the stream are checked against it.
-    fn remember(&self, tenant: &TenantContext, output: &ProcessOutput, inv: &Invoice, received_at: &str) {
+    fn remember(
+        &self,
+        tenant: &TenantContext,
+        output: &ProcessOutput,
+        inv: &Invoice,
+        received_at: &str,
+    ) {
         let vendor = tenant.history.find_vendor(&VendorQuery {
             tax_id: inv.vendor.tax_id.clone(),
             iban: None,
@@ -395,7 +555,14 @@ impl Pipeline {
             "auto-approve" => "approved",
             _ => "pending_approval",
         };
-        let past: PastInvoice = convert::past_invoice(&output.sha256, &output.sha256, received_at, status, vendor.map(|v| v.id), inv);
+        let past: PastInvoice = convert::past_invoice(
+            &output.sha256,
+            &output.sha256,
+            received_at,
+            status,
+            vendor.map(|v| v.id),
+            inv,
+        );
         tenant.history.record(past);
     }
 
@@ -411,7 +578,12 @@ impl Pipeline {
         pages: u32,
         excerpt: &[String],
     ) -> Result<Vec<u8>, CallError> {
-        let empty_party = Party { name: None, tax_id: None, address: None, country: None };
+        let empty_party = Party {
+            name: None,
+            tax_id: None,
+            address: None,
+            country: None,
+        };
         let invoice = invoice.cloned().unwrap_or(Invoice {
             kind: classification.map_or(DocumentKind::Other, |c| c.kind),
             vendor: empty_party.clone(),
@@ -441,10 +613,20 @@ impl Pipeline {
             _ => DecisionKind::Failed,
         };
         let generated_at = unix_to_rfc3339(tenant.clock_unix_secs);
-        let mut trail = vec![TrailEntry { at: generated_at.clone(), actor: "system".into(), action: "received".into(), comment: Some(info.filename.clone()) }];
+        let mut trail = vec![TrailEntry {
+            at: generated_at.clone(),
+            actor: "system".into(),
+            action: "received".into(),
+            comment: Some(info.filename.clone()),
+        }];
         for (stage, digest) in &output.plugins {
             if stage != "report" {
-                trail.push(TrailEntry { at: generated_at.clone(), actor: format!("plugin:{}", &digest[..12.min(digest.len())]), action: format!("ran {stage}"), comment: None });
+                trail.push(TrailEntry {
+                    at: generated_at.clone(),
+                    actor: format!("plugin:{}", &digest[..12.min(digest.len())]),
+                    action: format!("ran {stage}"),
+                    comment: None,
+                });
             }
         }
         trail.push(TrailEntry {
@@ -456,9 +638,17 @@ impl Pipeline {
         let input = ReportInput {
             tenant_name: tenant.name.clone(),
             document: info.clone(),
-            classification: classification.cloned().unwrap_or(Classification { kind: DocumentKind::Other, confidence: 0.0, reasons: vec![] }),
+            classification: classification.cloned().unwrap_or(Classification {
+                kind: DocumentKind::Other,
+                confidence: 0.0,
+                reasons: vec![],
+            }),
             invoice,
-            findings: output.findings.iter().map(convert::finding_to_wit).collect(),
+            findings: output
+                .findings
+                .iter()
+                .map(convert::finding_to_wit)
+                .collect(),
             risk_score: output.risk_score,
             decision,
             decision_reasons: output.decision_reasons.clone(),
@@ -478,7 +668,9 @@ impl Pipeline {
             generated_at,
         };
         let r = &self.plugins.report;
-        self.runtime.render(r, tenant.caps(r), &self.options.stage_limits, &input).map(|c| c.value)
+        self.runtime
+            .render(r, tenant.caps(r), &self.options.stage_limits, &input)
+            .map(|c| c.value)
     }
 }
 
@@ -487,7 +679,12 @@ pub fn unix_to_rfc3339(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Days since 1970-01-01 → (year, month, day).
@@ -521,7 +718,11 @@ mod tests {
 
     #[test]
     fn dates_round_trip() {
-        let d = Date { year: 2026, month: 11, day: 26 };
+        let d = Date {
+            year: 2026,
+            month: 11,
+            day: 26,
+        };
         assert_eq!(unix_to_rfc3339(date_to_unix(&d)), "2026-11-26T00:00:00Z");
         assert_eq!(unix_to_rfc3339(0), "1970-01-01T00:00:00Z");
     }

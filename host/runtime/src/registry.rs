@@ -45,7 +45,13 @@ impl World {
         }
     }
 
-    const ALL: [World; 5] = [World::Parser, World::Classifier, World::Extractor, World::FraudRule, World::Reporter];
+    const ALL: [World; 5] = [
+        World::Parser,
+        World::Classifier,
+        World::Extractor,
+        World::FraudRule,
+        World::Reporter,
+    ];
 }
 
 /// Capabilities granted to a plugin beyond `log` and `config`.
@@ -73,7 +79,11 @@ impl Plugin {
 
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plugin").field("name", &self.name).field("digest", &self.digest).field("world", &self.world).finish()
+        f.debug_struct("Plugin")
+            .field("name", &self.name)
+            .field("digest", &self.digest)
+            .field("world", &self.world)
+            .finish()
     }
 }
 
@@ -101,7 +111,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 fn papyr_interface(name: &str) -> Option<Result<&str, String>> {
     let rest = name.strip_prefix("papyr:pipeline/")?;
     let (iface, version) = rest.split_once('@').unwrap_or((rest, ""));
-    let compatible = version.split('.').take(2).eq(PACKAGE_VERSION.split('.').take(2));
+    let compatible = version
+        .split('.')
+        .take(2)
+        .eq(PACKAGE_VERSION.split('.').take(2));
     Some(if compatible {
         Ok(iface)
     } else {
@@ -114,13 +127,25 @@ fn papyr_interface(name: &str) -> Option<Result<&str, String>> {
 /// WASI interfaces a plugin may import. They are linked, but give nothing: no
 /// preopened directories, no environment, a fixed clock, deterministic randomness.
 fn wasi_allowed(name: &str) -> bool {
-    ["wasi:io/", "wasi:cli/", "wasi:clocks/", "wasi:random/", "wasi:filesystem/"].iter().any(|p| name.starts_with(p))
+    [
+        "wasi:io/",
+        "wasi:cli/",
+        "wasi:clocks/",
+        "wasi:random/",
+        "wasi:filesystem/",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
         && name.contains("@0.2.")
 }
 
 impl Runtime {
     /// Describe a component and say why it would be refused, without compiling it.
-    pub fn inspect(&self, bytes: &[u8], grants: Grants) -> Result<(ComponentReport, Option<World>), Error> {
+    pub fn inspect(
+        &self,
+        bytes: &[u8],
+        grants: Grants,
+    ) -> Result<(ComponentReport, Option<World>), Error> {
         if !wasmparser_is_component(bytes) {
             return Err(Error::NotAComponent(if bytes.starts_with(b"\0asm") {
                 "this is a core WebAssembly module, not a component; build with `--target wasm32-wasip2` or wrap it with `wasm-tools component new`".into()
@@ -132,14 +157,35 @@ impl Runtime {
         Ok(self.describe(&component, bytes, grants))
     }
 
-    fn describe(&self, component: &Component, bytes: &[u8], grants: Grants) -> (ComponentReport, Option<World>) {
+    fn describe(
+        &self,
+        component: &Component,
+        bytes: &[u8],
+        grants: Grants,
+    ) -> (ComponentReport, Option<World>) {
         let ty = component.component_type();
-        let imports: Vec<String> = ty.imports(&self.engine).map(|(n, _)| n.to_string()).collect();
-        let exports: Vec<(String, bool)> =
-            ty.exports(&self.engine).map(|(n, item)| (n.to_string(), matches!(item.ty, ComponentItem::ComponentFunc(_)))).collect();
+        let imports: Vec<String> = ty
+            .imports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        let exports: Vec<(String, bool)> = ty
+            .exports(&self.engine)
+            .map(|(n, item)| {
+                (
+                    n.to_string(),
+                    matches!(item.ty, ComponentItem::ComponentFunc(_)),
+                )
+            })
+            .collect();
         let mut problems = Vec::new();
-        let funcs: Vec<&str> = exports.iter().filter(|(_, f)| *f).map(|(n, _)| n.as_str()).collect();
-        let world = World::ALL.into_iter().find(|w| w.exports().iter().all(|e| funcs.contains(e)));
+        let funcs: Vec<&str> = exports
+            .iter()
+            .filter(|(_, f)| *f)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let world = World::ALL
+            .into_iter()
+            .find(|w| w.exports().iter().all(|e| funcs.contains(e)));
         if world.is_none() {
             problems.push(format!(
                 "implements no papyr:pipeline@{PACKAGE_VERSION} stage world: exports [{}], expected `parse` (parser), `classify` (classifier), `extract` (extractor), `rules`+`check` (fraud-rule) or `render` (reporter)",
@@ -153,17 +199,23 @@ impl Runtime {
                 Some(Ok("history")) => {
                     needs_history = true;
                     if world.is_some_and(|w| w != World::FraudRule) {
-                        problems.push(format!("imports `{name}`, which only fraud-rule components may be granted"));
+                        problems.push(format!(
+                            "imports `{name}`, which only fraud-rule components may be granted"
+                        ));
                     } else if !grants.history {
                         problems.push(format!(
                             "imports `{name}` (tenant vendor/invoice history), which this tenant has not granted to it"
                         ));
                     }
                 }
-                Some(Ok(other)) => problems.push(format!("imports `papyr:pipeline/{other}`, which this host does not provide")),
+                Some(Ok(other)) => problems.push(format!(
+                    "imports `papyr:pipeline/{other}`, which this host does not provide"
+                )),
                 Some(Err(msg)) => problems.push(msg),
                 None if wasi_allowed(name) => {}
-                None => problems.push(format!("imports `{name}`, a capability Papyr never grants to plugins")),
+                None => problems.push(format!(
+                    "imports `{name}`, a capability Papyr never grants to plugins"
+                )),
             }
         }
         let report = ComponentReport {
@@ -181,7 +233,12 @@ impl Runtime {
     /// Validate, compile (or load from the cache) and prepare a component.
     pub fn load(&self, name: &str, bytes: &[u8], grants: Grants) -> Result<Plugin, Error> {
         let digest = sha256_hex(bytes);
-        let cached = self.components.lock().unwrap_or_else(|e| e.into_inner()).get(&digest).cloned();
+        let cached = self
+            .components
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&digest)
+            .cloned();
         let component = match cached {
             Some(c) => c,
             None => {
@@ -189,7 +246,10 @@ impl Runtime {
                     self.inspect(bytes, grants)?; // produces the precise error
                 }
                 let c = self.compile_cached(&digest, bytes)?;
-                self.components.lock().unwrap_or_else(|e| e.into_inner()).insert(digest.clone(), c.clone());
+                self.components
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(digest.clone(), c.clone());
                 c
             }
         };
@@ -199,17 +259,37 @@ impl Runtime {
         }
         let world = world.expect("no problems implies a world");
         let key = (digest.clone(), grants.history);
-        let cached_pre = self.pres.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        let cached_pre = self
+            .pres
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
         let pre = match cached_pre {
             Some(p) => p,
             None => {
-                let linker = if grants.history { &self.linkers.with_history } else { &self.linkers.base };
-                let p = linker.instantiate_pre(&component).map_err(|e| Error::Refused(format!("{e:#}")))?;
-                self.pres.lock().unwrap_or_else(|e| e.into_inner()).insert(key, p.clone());
+                let linker = if grants.history {
+                    &self.linkers.with_history
+                } else {
+                    &self.linkers.base
+                };
+                let p = linker
+                    .instantiate_pre(&component)
+                    .map_err(|e| Error::Refused(format!("{e:#}")))?;
+                self.pres
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, p.clone());
                 p
             }
         };
-        Ok(Plugin { name: name.to_string(), digest, world, grants, pre })
+        Ok(Plugin {
+            name: name.to_string(),
+            digest,
+            world,
+            grants,
+            pre,
+        })
     }
 
     fn compile(&self, bytes: &[u8]) -> Result<Component, Error> {
@@ -226,12 +306,16 @@ impl Runtime {
     }
 
     fn compile_cached(&self, digest: &str, bytes: &[u8]) -> Result<Component, Error> {
-        let Some(dir) = self.cache_dir() else { return self.compile(bytes) };
+        let Some(dir) = self.cache_dir() else {
+            return self.compile(bytes);
+        };
         let path = dir.join(format!("{digest}.cwasm"));
         if path.exists() {
             match deserialize(&self.engine, &path) {
                 Ok(c) => return Ok(c),
-                Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring unreadable compiled component; recompiling"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "ignoring unreadable compiled component; recompiling")
+                }
             }
         }
         let component = self.compile(bytes)?;
@@ -244,7 +328,10 @@ impl Runtime {
 }
 
 fn write_atomically(dir: &Path, path: &Path, component: &Component) -> Result<(), Error> {
-    let err = |m: String| Error::Cache { path: path.display().to_string(), message: m };
+    let err = |m: String| Error::Cache {
+        path: path.display().to_string(),
+        message: m,
+    };
     std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
     let bytes = component.serialize().map_err(|e| err(e.to_string()))?;
     let tmp = dir.join(format!(".{}.tmp", std::process::id()));

@@ -85,13 +85,20 @@ fn generate(dir: &Path, seed: u64, count: usize, split: Split, preset: Preset) -
     if dir.join("truth.jsonl").exists() {
         return Ok(dir.to_path_buf());
     }
-    papyr_testgen::generate(&Options { seed, count, out_dir: dir.to_path_buf(), split, preset })?;
+    papyr_testgen::generate(&Options {
+        seed,
+        count,
+        out_dir: dir.to_path_buf(),
+        split,
+        preset,
+    })?;
     Ok(dir.to_path_buf())
 }
 
 fn component(name: &str) -> Result<Vec<u8>> {
     let p = papyr_builtins::component_path(name);
-    std::fs::read(&p).with_context(|| format!("cannot read {} (run `cargo xtask plugins`)", p.display()))
+    std::fs::read(&p)
+        .with_context(|| format!("cannot read {} (run `cargo xtask plugins`)", p.display()))
 }
 
 fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
@@ -99,11 +106,15 @@ fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
     // 1. Stage-call overhead: fresh store + instantiate + trivial call vs reused instance.
     let rt = setup::runtime(None)?;
     let noop = rt.load("hostile", &component("hostile")?, Grants { history: true })?;
-    let caps = Capabilities { config: vec![("mode".into(), "noop".into())], ..Capabilities::default() };
+    let caps = Capabilities {
+        config: vec![("mode".into(), "noop".into())],
+        ..Capabilities::default()
+    };
     let input = tiny_check_input();
     let limits = Limits::rule();
     for _ in 0..200 {
-        rt.check(&noop, caps.clone(), &limits, &input).map_err(|e| anyhow::anyhow!("{e}"))?;
+        rt.check(&noop, caps.clone(), &limits, &input)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let fresh: Vec<Duration> = (0..3000)
         .map(|_| {
@@ -112,7 +123,9 @@ fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
             t.elapsed()
         })
         .collect();
-    let reused = rt.bench_check_reused(&noop, caps.clone(), &limits, &input, 3000).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let reused = rt
+        .bench_check_reused(&noop, caps.clone(), &limits, &input, 3000)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (f, r) = (median(fresh), median(reused));
     println!(
         "stage call, fresh store + instantiate + call: median {}   reused instance: median {}   ratio {:.1}×   (pooling: {})",
@@ -146,11 +159,23 @@ fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
     );
 
     // 3. One digital one-page invoice through the whole pipeline.
-    let set = generate(&tmp.join("clean"), args.seed, 300, Split::Dev, Preset::Clean)?;
+    let set = generate(
+        &tmp.join("clean"),
+        args.seed,
+        300,
+        Split::Dev,
+        Preset::Clean,
+    )?;
     let truth = read_truth(&set)?;
     let one_page = truth
         .iter()
-        .find(|t| t["format"] == "pdf" && t["kind"] == "invoice" && t["fields"]["line_items"].as_array().is_some_and(|l| l.len() <= 4))
+        .find(|t| {
+            t["format"] == "pdf"
+                && t["kind"] == "invoice"
+                && t["fields"]["line_items"]
+                    .as_array()
+                    .is_some_and(|l| l.len() <= 4)
+        })
         .context("no one-page digital invoice in the generated set")?;
     let file = set.join(one_page["file"].as_str().unwrap_or_default());
     let plugins = setup::builtin_plugins(&rt)?;
@@ -167,34 +192,63 @@ fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
         if i >= 20 {
             totals.push(el);
             for (k, v) in &p.output.timings_us {
-                stages.entry(k.clone()).or_default().push(Duration::from_micros(*v));
+                stages
+                    .entry(k.clone())
+                    .or_default()
+                    .push(Duration::from_micros(*v));
             }
         }
         if let Some(e) = p.output.error {
             bail!("pipeline failed on {}: {e}", file.display());
         }
     }
-    let per_stage: Vec<String> = stages.into_iter().filter(|(k, _)| k != "total").map(|(k, v)| format!("{k} {}", us(median(v)))).collect();
-    println!("one-page digital invoice, whole pipeline in-process: median {}   ({})", ms(median(totals)), per_stage.join(", "));
+    let per_stage: Vec<String> = stages
+        .into_iter()
+        .filter(|(k, _)| k != "total")
+        .map(|(k, v)| format!("{k} {}", us(median(v))))
+        .collect();
+    println!(
+        "one-page digital invoice, whole pipeline in-process: median {}   ({})",
+        ms(median(totals)),
+        per_stage.join(", ")
+    );
 
     // 4. Documents per second for a batch, one worker and two.
     let files = crate::cli::process::expand(std::slice::from_ref(&set))?;
-    let docs: Vec<_> = files.iter().map(|f| read_document(f)).collect::<Result<_>>()?;
+    let docs: Vec<_> = files
+        .iter()
+        .map(|f| read_document(f))
+        .collect::<Result<_>>()?;
     let mut rates = Vec::new();
     for workers in [1usize, 2] {
-        let pipeline = setup::pipeline(rt.clone(), plugins.clone(), PipelineOptions { workers, ..PipelineOptions::default() })?;
+        let pipeline = setup::pipeline(
+            rt.clone(),
+            plugins.clone(),
+            PipelineOptions {
+                workers,
+                ..PipelineOptions::default()
+            },
+        )?;
         let tenant = tenant_context(Some(&set.join("tenant.json")), None)?;
         let t = Instant::now();
         let mut n = 0;
         pipeline.process_batch(&tenant, docs.clone().into_iter(), |_| n += 1);
         let rate = n as f64 / t.elapsed().as_secs_f64();
         rates.push(rate);
-        println!("batch of {n} mixed documents (PDF, Factur-X, UBL, CII, scans), {workers} worker(s): {rate:.0} documents/s");
+        println!(
+            "batch of {n} mixed documents (PDF, Factur-X, UBL, CII, scans), {workers} worker(s): {rate:.0} documents/s"
+        );
     }
     println!("scaling 1 → 2 workers: {:.2}×", rates[1] / rates[0]);
 
     // 5. Peak memory of `papyr process` on a batch.
-    let big = generate(&tmp.join("rss"), args.seed + 1, args.rss_docs, Split::Dev, Preset::Full)?;
+    let big = generate(
+        &tmp.join("rss"),
+        args.seed + 1,
+        args.rss_docs,
+        Split::Dev,
+        Preset::Full,
+    )?;
     let exe = std::env::current_exe()?;
     let out = std::process::Command::new(exe)
         .args(["process", "--json", "--tenant"])
@@ -205,17 +259,40 @@ fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
         .stdout(std::process::Stdio::null())
         .output()?;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let peak = stderr.lines().find_map(|l| l.strip_prefix("peak_rss_kib=")).unwrap_or("?");
-    let summary = stderr.lines().rev().find(|l| l.contains("documents in")).unwrap_or("");
-    println!("`papyr process` on {} invoices: peak RSS {} MiB   ({summary})", args.rss_docs, peak.parse::<f64>().map_or("?".into(), |k| format!("{:.0}", k / 1024.0)));
+    let peak = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_rss_kib="))
+        .unwrap_or("?");
+    let summary = stderr
+        .lines()
+        .rev()
+        .find(|l| l.contains("documents in"))
+        .unwrap_or("");
+    println!(
+        "`papyr process` on {} invoices: peak RSS {} MiB   ({summary})",
+        args.rss_docs,
+        peak.parse::<f64>()
+            .map_or("?".into(), |k| format!("{:.0}", k / 1024.0))
+    );
     Ok(())
 }
 
 fn tiny_check_input() -> CheckInput {
     let origin = crate::cli::process::empty_origin();
-    let party = Party { name: Some("ACME GmbH".into()), tax_id: None, address: None, country: None };
+    let party = Party {
+        name: Some("ACME GmbH".into()),
+        tax_id: None,
+        address: None,
+        country: None,
+    };
     CheckInput {
-        document: DocumentInfo { media_type: "application/pdf".into(), filename: "a.pdf".into(), sha256: "0".into(), size: 1, origin },
+        document: DocumentInfo {
+            media_type: "application/pdf".into(),
+            filename: "a.pdf".into(),
+            sha256: "0".into(),
+            size: 1,
+            origin,
+        },
         parsed: ParsedDocument {
             format: DocumentFormat::Pdf,
             pages: vec![],
@@ -243,7 +320,11 @@ fn tiny_check_input() -> CheckInput {
             e_invoice: None,
             warnings: vec![],
         },
-        classification: Classification { kind: DocumentKind::Invoice, confidence: 1.0, reasons: vec![] },
+        classification: Classification {
+            kind: DocumentKind::Invoice,
+            confidence: 1.0,
+            reasons: vec![],
+        },
         invoice: Invoice {
             kind: DocumentKind::Invoice,
             vendor: party.clone(),
@@ -254,7 +335,10 @@ fn tiny_check_input() -> CheckInput {
             currency: Some("EUR".into()),
             net_total: None,
             tax_total: None,
-            gross_total: Some(Money { minor: 1000, currency: "EUR".into() }),
+            gross_total: Some(Money {
+                minor: 1000,
+                currency: "EUR".into(),
+            }),
             prepaid: None,
             amount_due: None,
             iban: None,
@@ -265,21 +349,47 @@ fn tiny_check_input() -> CheckInput {
             line_items: vec![],
             evidence: vec![],
         },
-        today: Date { year: 2026, month: 11, day: 26 },
+        today: Date {
+            year: 2026,
+            month: 11,
+            day: 26,
+        },
     }
 }
 
 fn read_truth(set: &Path) -> Result<Vec<Value>> {
-    let text = std::fs::read_to_string(set.join("truth.jsonl")).with_context(|| format!("no truth.jsonl in {}", set.display()))?;
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).context("bad truth line")).collect()
+    let text = std::fs::read_to_string(set.join("truth.jsonl"))
+        .with_context(|| format!("no truth.jsonl in {}", set.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).context("bad truth line"))
+        .collect()
 }
 
-const CORE: &[&str] = &["vendor_name", "invoice_number", "issue_date", "due_date", "currency", "net_total", "tax_total", "gross_total", "amount_due", "iban"];
+const CORE: &[&str] = &[
+    "vendor_name",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "net_total",
+    "tax_total",
+    "gross_total",
+    "amount_due",
+    "iban",
+];
 const OTHER: &[&str] = &["vendor_tax_id", "customer_name", "bic", "po_number"];
 
 fn norm(field: &str, v: &Value) -> Option<String> {
     let s = v.as_str()?.trim().to_string();
-    Some(if field == "iban" { s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase() } else { s })
+    Some(if field == "iban" {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase()
+    } else {
+        s
+    })
 }
 
 #[derive(Default)]
@@ -294,7 +404,16 @@ impl Tally {
         self.right += ok as usize;
     }
     fn pct(&self) -> String {
-        if self.total == 0 { "—".into() } else { format!("{:.1}% ({}/{})", 100.0 * self.right as f64 / self.total as f64, self.right, self.total) }
+        if self.total == 0 {
+            "—".into()
+        } else {
+            format!(
+                "{:.1}% ({}/{})",
+                100.0 * self.right as f64 / self.total as f64,
+                self.right,
+                self.total
+            )
+        }
     }
 }
 
@@ -302,25 +421,65 @@ impl Tally {
 fn run_set(set: &Path) -> Result<Vec<(Value, Value)>> {
     let truth = read_truth(set)?;
     let rt = setup::runtime(setup::default_cache_dir())?;
-    let pipeline = setup::pipeline(rt.clone(), setup::builtin_plugins(&rt)?, PipelineOptions::default())?;
+    let pipeline = setup::pipeline(
+        rt.clone(),
+        setup::builtin_plugins(&rt)?,
+        PipelineOptions::default(),
+    )?;
     let tenant = tenant_context(Some(&set.join("tenant.json")), None)?;
-    let docs: Vec<_> = truth.iter().map(|t| read_document(&set.join(t["file"].as_str().unwrap_or_default()))).collect::<Result<_>>()?;
+    let docs: Vec<_> = truth
+        .iter()
+        .map(|t| read_document(&set.join(t["file"].as_str().unwrap_or_default())))
+        .collect::<Result<_>>()?;
     let mut outs = Vec::new();
-    pipeline.process_batch(&tenant, docs.into_iter(), |p| outs.push(serde_json::to_value(&p.output).unwrap_or(Value::Null)));
+    pipeline.process_batch(&tenant, docs.into_iter(), |p| {
+        outs.push(serde_json::to_value(&p.output).unwrap_or(Value::Null))
+    });
     Ok(truth.into_iter().zip(outs).collect())
 }
 
 fn accuracy(args: &BenchArgs, tmp: &Path) -> Result<()> {
     println!("== accuracy ==");
     let sets = [
-        ("dev", generate(&tmp.join("acc-dev"), args.seed, args.count, Split::Dev, Preset::Full)?),
-        ("holdout", generate(&tmp.join("acc-holdout"), args.seed + 7, (args.count / 4).max(50), Split::Holdout, Preset::Full)?),
-        ("clean", generate(&tmp.join("acc-clean"), args.seed + 13, (args.count / 4).max(50), Split::Dev, Preset::Clean)?),
+        (
+            "dev",
+            generate(
+                &tmp.join("acc-dev"),
+                args.seed,
+                args.count,
+                Split::Dev,
+                Preset::Full,
+            )?,
+        ),
+        (
+            "holdout",
+            generate(
+                &tmp.join("acc-holdout"),
+                args.seed + 7,
+                (args.count / 4).max(50),
+                Split::Holdout,
+                Preset::Full,
+            )?,
+        ),
+        (
+            "clean",
+            generate(
+                &tmp.join("acc-clean"),
+                args.seed + 13,
+                (args.count / 4).max(50),
+                Split::Dev,
+                Preset::Clean,
+            )?,
+        ),
     ];
     for (name, set) in &sets {
         let t = Instant::now();
         let pairs = run_set(set)?;
-        println!("\n-- set `{name}`: {} documents, processed in {:.1} s --", pairs.len(), t.elapsed().as_secs_f64());
+        println!(
+            "\n-- set `{name}`: {} documents, processed in {:.1} s --",
+            pairs.len(),
+            t.elapsed().as_secs_f64()
+        );
         report_fields(&pairs);
         report_classification(&pairs);
         report_rules(&pairs, *name == "clean");
@@ -339,10 +498,20 @@ fn report_fields(pairs: &[(Value, Value)]) {
         if !(kind == "invoice" || kind == "credit-note") || format == "scan" {
             continue;
         }
-        let group = if format == "pdf" { format!("pdf/{}", t["language"].as_str().unwrap_or("?")) } else { format.to_string() };
+        let group = if format == "pdf" {
+            format!("pdf/{}", t["language"].as_str().unwrap_or("?"))
+        } else {
+            format.to_string()
+        };
         let conf: BTreeMap<String, f64> = o["field_evidence"]
             .as_array()
-            .map(|a| a.iter().filter_map(|e| Some((e["field"].as_str()?.to_string(), e["confidence"].as_f64()?))).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| {
+                        Some((e["field"].as_str()?.to_string(), e["confidence"].as_f64()?))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         for field in CORE.iter().chain(OTHER) {
             let want = norm(field, &t["fields"][field]);
@@ -358,7 +527,12 @@ fn report_fields(pairs: &[(Value, Value)]) {
             if !ok {
                 let ex = wrong_examples.entry(field).or_default();
                 if ex.len() < 2 {
-                    ex.push(format!("{}: want {:?} got {:?}", t["file"].as_str().unwrap_or(""), want, got));
+                    ex.push(format!(
+                        "{}: want {:?} got {:?}",
+                        t["file"].as_str().unwrap_or(""),
+                        want,
+                        got
+                    ));
                 }
             }
         }
@@ -371,7 +545,10 @@ fn report_fields(pairs: &[(Value, Value)]) {
     for (g, tally) in &by_group {
         println!("  {g:<16} {}", tally.pct());
     }
-    println!("fields reported with confidence ≥ 0.9 that are wrong: {}", hi_conf.pct());
+    println!(
+        "fields reported with confidence ≥ 0.9 that are wrong: {}",
+        hi_conf.pct()
+    );
     for (f, ex) in wrong_examples {
         for e in ex {
             println!("    e.g. {f} {e}");
@@ -395,7 +572,11 @@ fn report_classification(pairs: &[(Value, Value)]) {
             *confusions.entry(format!("{want} → {got}")).or_default() += 1;
         }
     }
-    println!("classification (documents with text or XML): {}   scans (no text, classified from context only): {}", all.pct(), scans.pct());
+    println!(
+        "classification (documents with text or XML): {}   scans (no text, classified from context only): {}",
+        all.pct(),
+        scans.pct()
+    );
     for (c, n) in confusions {
         println!("    {c}: {n}");
     }
@@ -406,25 +587,69 @@ fn report_rules(pairs: &[(Value, Value)], clean: bool) {
     let per_doc: Vec<(BTreeSet<String>, BTreeSet<String>)> = pairs
         .iter()
         .map(|(t, o)| {
-            let planted: BTreeSet<String> = t["planted"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
-            let found: BTreeSet<String> = o["findings"].as_array().map(|a| a.iter().filter_map(|f| f["rule"].as_str().map(String::from)).collect()).unwrap_or_default();
+            let planted: BTreeSet<String> = t["planted"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let found: BTreeSet<String> = o["findings"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f["rule"].as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
             rules.extend(planted.iter().cloned());
             rules.extend(found.iter().cloned());
             (planted, found)
         })
         .collect();
     let n = per_doc.len().max(1);
-    println!("fraud rules ({}):", if clean { "false-positive rate on clean invoices" } else { "recall on planted signals, precision, false positives" });
-    for rule in rules {
-        let tp = per_doc.iter().filter(|(p, f)| p.contains(&rule) && f.contains(&rule)).count();
-        let fneg = per_doc.iter().filter(|(p, f)| p.contains(&rule) && !f.contains(&rule)).count();
-        let fp = per_doc.iter().filter(|(p, f)| !p.contains(&rule) && f.contains(&rule)).count();
+    println!(
+        "fraud rules ({}):",
         if clean {
-            println!("  {rule:<28} flagged {fp}/{n} clean documents ({:.2}%)", 100.0 * fp as f64 / n as f64);
+            "false-positive rate on clean invoices"
         } else {
-            let recall = if tp + fneg == 0 { "—".to_string() } else { format!("{:.1}%", 100.0 * tp as f64 / (tp + fneg) as f64) };
-            let precision = if tp + fp == 0 { "—".to_string() } else { format!("{:.1}%", 100.0 * tp as f64 / (tp + fp) as f64) };
-            println!("  {rule:<28} planted {:>4}  recall {recall:>6}  precision {precision:>6}  unplanted hits {fp}", tp + fneg);
+            "recall on planted signals, precision, false positives"
+        }
+    );
+    for rule in rules {
+        let tp = per_doc
+            .iter()
+            .filter(|(p, f)| p.contains(&rule) && f.contains(&rule))
+            .count();
+        let fneg = per_doc
+            .iter()
+            .filter(|(p, f)| p.contains(&rule) && !f.contains(&rule))
+            .count();
+        let fp = per_doc
+            .iter()
+            .filter(|(p, f)| !p.contains(&rule) && f.contains(&rule))
+            .count();
+        if clean {
+            println!(
+                "  {rule:<28} flagged {fp}/{n} clean documents ({:.2}%)",
+                100.0 * fp as f64 / n as f64
+            );
+        } else {
+            let recall = if tp + fneg == 0 {
+                "—".to_string()
+            } else {
+                format!("{:.1}%", 100.0 * tp as f64 / (tp + fneg) as f64)
+            };
+            let precision = if tp + fp == 0 {
+                "—".to_string()
+            } else {
+                format!("{:.1}%", 100.0 * tp as f64 / (tp + fp) as f64)
+            };
+            println!(
+                "  {rule:<28} planted {:>4}  recall {recall:>6}  precision {precision:>6}  unplanted hits {fp}",
+                tp + fneg
+            );
         }
     }
 }
@@ -446,26 +671,68 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
 
 fn serve_bench(args: &BenchArgs, tmp: &Path) -> Result<()> {
     println!("\n== papyr serve ==");
-    let set = generate(&tmp.join("serve-set"), args.seed + 99, args.serve_docs, Split::Dev, Preset::Clean)?;
+    let set = generate(
+        &tmp.join("serve-set"),
+        args.seed + 99,
+        args.serve_docs,
+        Split::Dev,
+        Preset::Clean,
+    )?;
     // Baseline: the in-process pipeline on the same documents, both cores.
     let rt = setup::runtime(setup::default_cache_dir())?;
-    let pipeline = setup::pipeline(rt.clone(), setup::builtin_plugins(&rt)?, PipelineOptions::default())?;
+    let pipeline = setup::pipeline(
+        rt.clone(),
+        setup::builtin_plugins(&rt)?,
+        PipelineOptions::default(),
+    )?;
     let files = crate::cli::process::expand(std::slice::from_ref(&set))?;
-    let docs: Vec<_> = files.iter().map(|f| read_document(f)).collect::<Result<_>>()?;
+    let docs: Vec<_> = files
+        .iter()
+        .map(|f| read_document(f))
+        .collect::<Result<_>>()?;
     let tenant = tenant_context(None, None)?;
     let t = Instant::now();
     let mut n = 0;
     pipeline.process_batch(&tenant, docs.into_iter(), |_| n += 1);
     let baseline = n as f64 / t.elapsed().as_secs_f64();
-    println!("in-process `papyr process` rate on the same {n} documents: {baseline:.0} documents/s (baseline)");
+    println!(
+        "in-process `papyr process` rate on the same {n} documents: {baseline:.0} documents/s (baseline)"
+    );
     let runs = [
-        ServeRun { label: "SQLite, 1 worker", postgres: false, workers: 1, processes: 1 },
-        ServeRun { label: "SQLite, 2 workers", postgres: false, workers: 2, processes: 1 },
-        ServeRun { label: "PostgreSQL, 1 worker", postgres: true, workers: 1, processes: 1 },
-        ServeRun { label: "PostgreSQL, 2 workers", postgres: true, workers: 2, processes: 1 },
-        ServeRun { label: "PostgreSQL, 3 processes × 2 workers", postgres: true, workers: 2, processes: 3 },
+        ServeRun {
+            label: "SQLite, 1 worker",
+            postgres: false,
+            workers: 1,
+            processes: 1,
+        },
+        ServeRun {
+            label: "SQLite, 2 workers",
+            postgres: false,
+            workers: 2,
+            processes: 1,
+        },
+        ServeRun {
+            label: "PostgreSQL, 1 worker",
+            postgres: true,
+            workers: 1,
+            processes: 1,
+        },
+        ServeRun {
+            label: "PostgreSQL, 2 workers",
+            postgres: true,
+            workers: 2,
+            processes: 1,
+        },
+        ServeRun {
+            label: "PostgreSQL, 3 processes × 2 workers",
+            postgres: true,
+            workers: 2,
+            processes: 3,
+        },
     ];
-    let async_rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let async_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     for (i, run) in runs.iter().enumerate() {
         let (rate, p50, p99) = async_rt.block_on(serve_once(args, tmp, &set, run, i))?;
         println!(
@@ -478,7 +745,13 @@ fn serve_bench(args: &BenchArgs, tmp: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn serve_once(args: &BenchArgs, tmp: &Path, set: &Path, run: &ServeRun, i: usize) -> Result<(f64, i64, i64)> {
+async fn serve_once(
+    args: &BenchArgs,
+    tmp: &Path,
+    set: &Path,
+    run: &ServeRun,
+    i: usize,
+) -> Result<(f64, i64, i64)> {
     let root = tmp.join(format!("serve-{i}"));
     let _ = std::fs::remove_dir_all(&root);
     let watch = root.join("inbox");
@@ -488,8 +761,12 @@ async fn serve_once(args: &BenchArgs, tmp: &Path, set: &Path, run: &ServeRun, i:
     let db_url = if run.postgres {
         let admin = papyr_store::Db::connect(&format!("{}/test", args.postgres), 2).await?;
         let name = format!("papyr_bench_{}_{i}", std::process::id());
-        admin.raw_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
-        admin.raw_execute(&format!("CREATE DATABASE {name}")).await?;
+        admin
+            .raw_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await?;
+        admin
+            .raw_execute(&format!("CREATE DATABASE {name}"))
+            .await?;
         admin.close().await;
         format!("{}/{name}", args.postgres)
     } else {
@@ -508,7 +785,9 @@ async fn serve_once(args: &BenchArgs, tmp: &Path, set: &Path, run: &ServeRun, i:
     let exe = std::env::current_exe()?;
     let mut children = Vec::new();
     for p in 0..run.processes {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let child = std::process::Command::new(&exe)
             .arg("serve")
             .env("PAPYR_DATA__DIR", root.join(format!("data{p}")))
@@ -541,7 +820,20 @@ async fn serve_once(args: &BenchArgs, tmp: &Path, set: &Path, run: &ServeRun, i:
     loop {
         let counts = db.status_counts().await?;
         let total: i64 = counts.iter().map(|(_, n)| n).sum();
-        let finals: i64 = counts.iter().filter(|(s, _)| ["not_an_invoice", "auto_approved", "pending_approval", "on_hold", "failed"].contains(&s.as_str())).map(|(_, n)| n).sum();
+        let finals: i64 = counts
+            .iter()
+            .filter(|(s, _)| {
+                [
+                    "not_an_invoice",
+                    "auto_approved",
+                    "pending_approval",
+                    "on_hold",
+                    "failed",
+                ]
+                .contains(&s.as_str())
+            })
+            .map(|(_, n)| n)
+            .sum();
         if total as usize == count && finals == total && db.pending_jobs().await? == 0 {
             break;
         }
@@ -558,5 +850,9 @@ async fn serve_once(args: &BenchArgs, tmp: &Path, set: &Path, run: &ServeRun, i:
     let mut lat = db.decision_latencies_ms().await?;
     lat.sort();
     db.close().await;
-    Ok((count as f64 / elapsed.as_secs_f64(), percentile(&lat, 0.5), percentile(&lat, 0.99)))
+    Ok((
+        count as f64 / elapsed.as_secs_f64(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+    ))
 }

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "papyr", version, about = "Invoice processing with sandboxed WebAssembly pipeline stages")]
+#[command(
+    name = "papyr",
+    version,
+    about = "Invoice processing with sandboxed WebAssembly pipeline stages"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,9 +36,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The service reports its progress; one-shot commands only warnings.
-    let default_filter = if matches!(cli.command, Command::Serve(_)) { "warn,papyr=info" } else { "warn" };
+    let default_filter = if matches!(cli.command, Command::Serve(_)) {
+        "warn,papyr=info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PAPYR_LOG").unwrap_or_else(|_| default_filter.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PAPYR_LOG")
+                .unwrap_or_else(|_| default_filter.into()),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();

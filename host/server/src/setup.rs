@@ -3,7 +3,10 @@ use anyhow::{Context, Result};
 use papyr_domain::TenantFile;
 use papyr_runtime::bindings::types::Date;
 use papyr_runtime::pipeline::date_to_unix;
-use papyr_runtime::{EngineOptions, Grants, MemoryHistory, Pipeline, PipelineOptions, Runtime, StagePlugins, TenantContext};
+use papyr_runtime::{
+    EngineOptions, Grants, MemoryHistory, Pipeline, PipelineOptions, Runtime, StagePlugins,
+    TenantContext,
+};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +24,11 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 }
 
 pub fn runtime(cache_dir: Option<PathBuf>) -> Result<Arc<Runtime>> {
-    let rt = Runtime::new(EngineOptions { cache_dir, ..EngineOptions::default() }).context("failed to start the plugin runtime")?;
+    let rt = Runtime::new(EngineOptions {
+        cache_dir,
+        ..EngineOptions::default()
+    })
+    .context("failed to start the plugin runtime")?;
     Ok(Arc::new(rt))
 }
 
@@ -29,7 +36,9 @@ pub fn runtime(cache_dir: Option<PathBuf>) -> Result<Arc<Runtime>> {
 pub fn builtin_plugins(rt: &Runtime) -> Result<StagePlugins> {
     use papyr_builtins as b;
     let load = |name: &str, bytes: &[u8], grants: Grants| {
-        rt.load(name, bytes, grants).map(Arc::new).with_context(|| format!("failed to load the built-in `{name}` component"))
+        rt.load(name, bytes, grants)
+            .map(Arc::new)
+            .with_context(|| format!("failed to load the built-in `{name}` component"))
     };
     Ok(StagePlugins {
         parse: load("parse", b::PARSE, Grants::default())?,
@@ -40,8 +49,13 @@ pub fn builtin_plugins(rt: &Runtime) -> Result<StagePlugins> {
     })
 }
 
-pub fn pipeline(rt: Arc<Runtime>, plugins: StagePlugins, options: PipelineOptions) -> Result<Pipeline> {
-    Pipeline::new(rt, plugins, options).map_err(|e| anyhow::anyhow!("a fraud-rule component failed to declare its rules: {e}"))
+pub fn pipeline(
+    rt: Arc<Runtime>,
+    plugins: StagePlugins,
+    options: PipelineOptions,
+) -> Result<Pipeline> {
+    Pipeline::new(rt, plugins, options)
+        .map_err(|e| anyhow::anyhow!("a fraud-rule component failed to declare its rules: {e}"))
 }
 
 /// Plugin names are cargo package names (`po-required`); a component file is named
@@ -51,17 +65,28 @@ pub fn plugin_name(s: &str) -> String {
 }
 
 pub fn parse_date(s: &str) -> Result<Date> {
-    papyr_runtime::convert::parse_date(s).with_context(|| format!("invalid date `{s}`: expected YYYY-MM-DD"))
+    papyr_runtime::convert::parse_date(s)
+        .with_context(|| format!("invalid date `{s}`: expected YYYY-MM-DD"))
 }
 
 pub fn system_today() -> Date {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let (y, m, d) = papyr_runtime::pipeline::civil_from_days((secs / 86_400) as i64);
-    Date { year: y as u16, month: m as u8, day: d as u8 }
+    Date {
+        year: y as u16,
+        month: m as u8,
+        day: d as u8,
+    }
 }
 
 /// A tenant's settings and a history → the context a pipeline run needs.
-pub fn tenant_context(file: &TenantFile, today: Option<&str>, history: Arc<MemoryHistory>) -> Result<TenantContext> {
+pub fn tenant_context(
+    file: &TenantFile,
+    today: Option<&str>,
+    history: Arc<MemoryHistory>,
+) -> Result<TenantContext> {
     let today = match today.or(file.today.as_deref()) {
         Some(s) => parse_date(s)?,
         None => system_today(),
@@ -69,7 +94,12 @@ pub fn tenant_context(file: &TenantFile, today: Option<&str>, history: Arc<Memor
     let mut plugin_config: BTreeMap<String, Vec<(String, String)>> = file
         .plugin_config
         .iter()
-        .map(|(k, v)| (plugin_name(k), v.iter().map(|(a, b)| (a.clone(), b.clone())).collect()))
+        .map(|(k, v)| {
+            (
+                plugin_name(k),
+                v.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+            )
+        })
         .collect();
     // The tenant's own settings reach the built-in rules unless configured there.
     let fraud = plugin_config.entry("fraud".into()).or_default();
@@ -84,7 +114,9 @@ pub fn tenant_context(file: &TenantFile, today: Option<&str>, history: Arc<Memor
     for cfg in plugin_config.values_mut() {
         cfg.sort();
     }
-    let policy = file.policy().context("invalid approval settings in the tenant file")?;
+    let policy = file
+        .policy()
+        .context("invalid approval settings in the tenant file")?;
     Ok(TenantContext {
         name: file.name.clone(),
         history,

@@ -23,17 +23,31 @@ async fn sigkill_during_stages_loses_and_duplicates_nothing() {
         svc.kill9();
         kills += 1;
         let counts = db.status_counts().await.unwrap();
-        let finals: i64 = counts.iter().filter(|(s, _)| FINAL.contains(&s.as_str())).map(|(_, n)| n).sum();
+        let finals: i64 = counts
+            .iter()
+            .filter(|(s, _)| FINAL.contains(&s.as_str()))
+            .map(|(_, n)| n)
+            .sum();
         if kills >= 8 || finals as usize == hashes.len() {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(600), "too slow: {counts:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "too slow: {counts:?}"
+        );
     }
-    assert!(kills >= 5, "only {kills} kills: the batch finished too fast to test anything");
+    assert!(
+        kills >= 5,
+        "only {kills} kills: the batch finished too fast to test anything"
+    );
     let _svc = setup.start();
     wait_done(&db, hashes.len(), Duration::from_secs(600)).await;
     assert_exactly_once(&db, hashes.len()).await;
-    eprintln!("{} documents, {kills} SIGKILLs, {:?}", hashes.len(), started.elapsed());
+    eprintln!(
+        "{} documents, {kills} SIGKILLs, {:?}",
+        hashes.len(),
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -46,14 +60,31 @@ async fn three_processes_share_one_postgres_queue() {
     let db = setup.db().await;
     wait_done(&db, hashes.len(), Duration::from_secs(600)).await;
     assert_exactly_once(&db, hashes.len()).await;
-    let processes: std::collections::BTreeSet<String> =
-        db.stage_workers().await.unwrap().iter().map(|w| w.rsplit_once("-w").map_or(w.clone(), |(p, _)| p.to_string())).collect();
-    assert_eq!(processes.len(), 3, "the work is shared by all three: {processes:?}");
+    let processes: std::collections::BTreeSet<String> = db
+        .stage_workers()
+        .await
+        .unwrap()
+        .iter()
+        .map(|w| {
+            w.rsplit_once("-w")
+                .map_or(w.clone(), |(p, _)| p.to_string())
+        })
+        .collect();
+    assert_eq!(
+        processes.len(),
+        3,
+        "the work is shared by all three: {processes:?}"
+    );
     drop(services);
 }
 
 fn pg_cluster(action: &str) {
-    let version = std::fs::read_dir("/etc/postgresql").unwrap().next().unwrap().unwrap().file_name();
+    let version = std::fs::read_dir("/etc/postgresql")
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
     let status = Command::new("pg_ctlcluster")
         .arg("--skip-systemctl-redirect")
         .arg(version)
@@ -69,7 +100,10 @@ struct PgGuard;
 
 impl Drop for PgGuard {
     fn drop(&mut self) {
-        let _ = Command::new("bash").arg("-c").arg("pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start").status();
+        let _ = Command::new("bash")
+            .arg("-c")
+            .arg("pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+            .status();
     }
 }
 
@@ -79,7 +113,10 @@ async fn wait_ready(svc: &Service, want: u16, within: Duration) {
         if svc.get("/readyz").is_some_and(|(s, _)| s == want) {
             return;
         }
-        assert!(t.elapsed() < within, "/readyz did not become {want} within {within:?}");
+        assert!(
+            t.elapsed() < within,
+            "/readyz did not become {want} within {within:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

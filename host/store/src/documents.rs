@@ -23,7 +23,10 @@ pub enum Intake {
     Created { document_id: String },
     /// Already known for this tenant (same file, or same email message): linked to
     /// the existing document, not processed again.
-    Duplicate { document_id: String, reason: &'static str },
+    Duplicate {
+        document_id: String,
+        reason: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -46,8 +49,7 @@ pub struct DocumentRow {
     pub received_at: i64,
 }
 
-const DOC_COLUMNS: &str =
-    "id, tenant_id, sha256, filename, media_type, size, blob_key, message_id, origin, channel, status, kind, decision, risk_score, error, received_at";
+const DOC_COLUMNS: &str = "id, tenant_id, sha256, filename, media_type, size, blob_key, message_id, origin, channel, status, kind, decision, risk_score, error, received_at";
 
 fn doc_row(r: &sqlx::any::AnyRow) -> Result<DocumentRow> {
     Ok(DocumentRow {
@@ -92,35 +94,52 @@ pub const FIRST_STAGE: &str = "extract";
 impl Db {
     /// Take a document in: insert it and its first job in one transaction, unless the
     /// tenant already has the same file or the same email message.
-    pub async fn intake(&self, tenant_id: &str, doc: &NewDocument, max_attempts: i64) -> Result<Intake> {
+    pub async fn intake(
+        &self,
+        tenant_id: &str,
+        doc: &NewDocument,
+        max_attempts: i64,
+    ) -> Result<Intake> {
         for _ in 0..3 {
             match self.try_intake(tenant_id, doc, max_attempts).await {
                 // Two replicas taking in the same file at once: the loser's insert hits
                 // the unique key; look again and link.
-                Err(StoreError::Db(sqlx::Error::Database(e))) if e.is_unique_violation() => continue,
+                Err(StoreError::Db(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                    continue;
+                }
                 other => return other,
             }
         }
-        Err(StoreError::Invalid("intake kept conflicting with concurrent intakes".into()))
+        Err(StoreError::Invalid(
+            "intake kept conflicting with concurrent intakes".into(),
+        ))
     }
 
-    async fn try_intake(&self, tenant_id: &str, doc: &NewDocument, max_attempts: i64) -> Result<Intake> {
+    async fn try_intake(
+        &self,
+        tenant_id: &str,
+        doc: &NewDocument,
+        max_attempts: i64,
+    ) -> Result<Intake> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        let same_file: Option<(String,)> = sqlx::query_as("SELECT id FROM documents WHERE tenant_id = $1 AND sha256 = $2")
-            .bind(tenant_id)
-            .bind(&doc.sha256)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let same_file: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM documents WHERE tenant_id = $1 AND sha256 = $2")
+                .bind(tenant_id)
+                .bind(&doc.sha256)
+                .fetch_optional(&mut *tx)
+                .await?;
         let existing = match same_file {
             Some((id,)) => Some((id, "same-file")),
             None => match &doc.message_id {
-                Some(mid) => sqlx::query_as::<_, (String,)>("SELECT id FROM documents WHERE tenant_id = $1 AND message_id = $2")
-                    .bind(tenant_id)
-                    .bind(mid)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|(id,)| (id, "same-message")),
+                Some(mid) => sqlx::query_as::<_, (String,)>(
+                    "SELECT id FROM documents WHERE tenant_id = $1 AND message_id = $2",
+                )
+                .bind(tenant_id)
+                .bind(mid)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|(id,)| (id, "same-message")),
                 None => None,
             },
         };
@@ -134,9 +153,20 @@ impl Db {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            insert_audit(&mut tx, tenant_id, Some(&id), "system", "duplicate-received", &format!("{reason}: {}", doc.filename)).await?;
+            insert_audit(
+                &mut tx,
+                tenant_id,
+                Some(&id),
+                "system",
+                "duplicate-received",
+                &format!("{reason}: {}", doc.filename),
+            )
+            .await?;
             tx.commit().await?;
-            return Ok(Intake::Duplicate { document_id: id, reason });
+            return Ok(Intake::Duplicate {
+                document_id: id,
+                reason,
+            });
         }
         let id = document_id(tenant_id, &doc.sha256);
         sqlx::query(
@@ -157,17 +187,27 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         crate::jobs::insert_job(&mut tx, tenant_id, &id, FIRST_STAGE, max_attempts, now).await?;
-        insert_audit(&mut tx, tenant_id, Some(&id), "system", "received", &format!("{} via {}", doc.filename, doc.channel)).await?;
+        insert_audit(
+            &mut tx,
+            tenant_id,
+            Some(&id),
+            "system",
+            "received",
+            &format!("{} via {}", doc.filename, doc.channel),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Intake::Created { document_id: id })
     }
 
     pub async fn document(&self, tenant_id: &str, id: &str) -> Result<Option<DocumentRow>> {
-        let row = sqlx::query(&format!("SELECT {DOC_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2"))
-            .bind(tenant_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {DOC_COLUMNS} FROM documents WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(doc_row).transpose()
     }
 
@@ -183,16 +223,31 @@ impl Db {
 
     /// Document counts per status (all tenants), for metrics and tests.
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
-        Ok(sqlx::query_as("SELECT status, COUNT(*) FROM documents GROUP BY status ORDER BY status").fetch_all(&self.pool).await?)
+        Ok(
+            sqlx::query_as(
+                "SELECT status, COUNT(*) FROM documents GROUP BY status ORDER BY status",
+            )
+            .fetch_all(&self.pool)
+            .await?,
+        )
     }
 
     /// How many times each (document, stage) result exists: every value must be 1.
     pub async fn stage_result_counts(&self) -> Result<Vec<(String, String, i64)>> {
-        Ok(sqlx::query_as("SELECT document_id, stage, COUNT(*) FROM stage_results GROUP BY document_id, stage").fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(
+            "SELECT document_id, stage, COUNT(*) FROM stage_results GROUP BY document_id, stage",
+        )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// A stage's stored result JSON.
-    pub async fn stage_result(&self, tenant_id: &str, document_id: &str, stage: &str) -> Result<Option<String>> {
+    pub async fn stage_result(
+        &self,
+        tenant_id: &str,
+        document_id: &str,
+        stage: &str,
+    ) -> Result<Option<String>> {
         let r: Option<(String,)> = sqlx::query_as("SELECT result FROM stage_results WHERE tenant_id = $1 AND document_id = $2 AND stage = $3")
             .bind(tenant_id)
             .bind(document_id)
@@ -289,7 +344,10 @@ impl Db {
 
     /// The distinct workers that committed stage results.
     pub async fn stage_workers(&self) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT worker FROM stage_results ORDER BY worker").fetch_all(&self.pool).await?;
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT worker FROM stage_results ORDER BY worker")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.into_iter().map(|(w,)| w).collect())
     }
 

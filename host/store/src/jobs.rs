@@ -126,7 +126,11 @@ impl Db {
             let now = now_ms();
             let until = now + lease.as_millis() as i64;
             let mut tx = self.begin_write().await?;
-            let skip_locked = if self.backend == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+            let skip_locked = if self.backend == Backend::Postgres {
+                " FOR UPDATE SKIP LOCKED"
+            } else {
+                ""
+            };
             let stage_filter = if allow_serial {
                 "AND (stage <> 'check' OR tenant_id IN (SELECT tenant_id FROM tenant_locks WHERE until < $1 OR owner = $2))"
             } else {
@@ -137,7 +141,11 @@ impl Db {
                  WHERE run_after <= $1 AND (lease_until IS NULL OR lease_until < $1) AND $2 = $2 {stage_filter} \
                  ORDER BY run_after, created_at, id LIMIT 1{skip_locked}"
             );
-            let row = sqlx::query(&sql).bind(now).bind(worker).fetch_optional(&mut *tx).await?;
+            let row = sqlx::query(&sql)
+                .bind(now)
+                .bind(worker)
+                .fetch_optional(&mut *tx)
+                .await?;
             let Some(row) = row else {
                 tx.rollback().await?;
                 if allow_serial {
@@ -185,14 +193,16 @@ impl Db {
     pub async fn renew(&self, job: &Job, worker: &str, lease: Duration) -> Result<bool> {
         let until = now_ms() + lease.as_millis() as i64;
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND attempts = $4")
-            .bind(until)
-            .bind(&job.id)
-            .bind(worker)
-            .bind(job.attempt)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND attempts = $4",
+        )
+        .bind(until)
+        .bind(&job.id)
+        .bind(worker)
+        .bind(job.attempt)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if n == 1 && job.stage == SERIAL_STAGE {
             sqlx::query("UPDATE tenant_locks SET until = $1 WHERE tenant_id = $2 AND owner = $3")
                 .bind(until)
@@ -206,7 +216,11 @@ impl Db {
     }
 
     /// Verify the lease inside a transaction: the job is still this worker's claim.
-    async fn hold_lease(tx: &mut sqlx::Transaction<'static, sqlx::Any>, job: &Job, worker: &str) -> Result<()> {
+    async fn hold_lease(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        job: &Job,
+        worker: &str,
+    ) -> Result<()> {
         let n = sqlx::query("UPDATE jobs SET last_error = last_error WHERE id = $1 AND lease_owner = $2 AND attempts = $3")
             .bind(&job.id)
             .bind(worker)
@@ -214,10 +228,18 @@ impl Db {
             .execute(&mut **tx)
             .await?
             .rows_affected();
-        if n == 1 { Ok(()) } else { Err(StoreError::LeaseLost(job.id.clone())) }
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::LeaseLost(job.id.clone()))
+        }
     }
 
-    async fn release_tenant_lock(tx: &mut sqlx::Transaction<'static, sqlx::Any>, job: &Job, worker: &str) -> Result<()> {
+    async fn release_tenant_lock(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        job: &Job,
+        worker: &str,
+    ) -> Result<()> {
         if job.stage == SERIAL_STAGE {
             sqlx::query("UPDATE tenant_locks SET owner = NULL, until = 0 WHERE tenant_id = $1 AND owner = $2")
                 .bind(&job.tenant_id)
@@ -231,7 +253,12 @@ impl Db {
     /// Commit a stage: its result, the document's new state, findings, audit
     /// entries, the job's removal and the next job — all or nothing. Fails with
     /// [`StoreError::LeaseLost`] (writing nothing) when the lease was lost.
-    pub async fn complete(&self, job: &Job, worker: &str, out: &StageOutcome) -> Result<Completion> {
+    pub async fn complete(
+        &self,
+        job: &Job,
+        worker: &str,
+        out: &StageOutcome,
+    ) -> Result<Completion> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         Self::hold_lease(&mut tx, job, worker).await?;
@@ -310,11 +337,30 @@ impl Db {
             }
         }
         for (actor, action, detail) in &out.audit {
-            insert_audit(&mut tx, &job.tenant_id, Some(&job.document_id), actor, action, detail).await?;
+            insert_audit(
+                &mut tx,
+                &job.tenant_id,
+                Some(&job.document_id),
+                actor,
+                action,
+                detail,
+            )
+            .await?;
         }
-        sqlx::query("DELETE FROM jobs WHERE id = $1").bind(&job.id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(&job.id)
+            .execute(&mut *tx)
+            .await?;
         if let Some(next) = &out.next_stage {
-            insert_job(&mut tx, &job.tenant_id, &job.document_id, next, job.max_attempts, now).await?;
+            insert_job(
+                &mut tx,
+                &job.tenant_id,
+                &job.document_id,
+                next,
+                job.max_attempts,
+                now,
+            )
+            .await?;
         }
         Self::release_tenant_lock(&mut tx, job, worker).await?;
         tx.commit().await?;
@@ -323,7 +369,13 @@ impl Db {
 
     /// Record a failed attempt: retry after a backoff, or park the document as failed
     /// when out of attempts or `retryable` is false.
-    pub async fn fail(&self, job: &Job, worker: &str, error: &str, retryable: bool) -> Result<Failure> {
+    pub async fn fail(
+        &self,
+        job: &Job,
+        worker: &str,
+        error: &str,
+        retryable: bool,
+    ) -> Result<Failure> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         Self::hold_lease(&mut tx, job, worker).await?;
@@ -341,12 +393,20 @@ impl Db {
                 Some(&job.document_id),
                 "system",
                 &format!("{}-retry", job.stage),
-                &format!("attempt {}/{} failed, retry in {} ms: {error}", job.attempt, job.max_attempts, after.as_millis()),
+                &format!(
+                    "attempt {}/{} failed, retry in {} ms: {error}",
+                    job.attempt,
+                    job.max_attempts,
+                    after.as_millis()
+                ),
             )
             .await?;
             Failure::Retry { after }
         } else {
-            sqlx::query("DELETE FROM jobs WHERE id = $1").bind(&job.id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM jobs WHERE id = $1")
+                .bind(&job.id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("UPDATE documents SET status = 'failed', error = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4")
                 .bind(format!("{}: {error}", job.stage))
                 .bind(now)
@@ -360,7 +420,10 @@ impl Db {
                 Some(&job.document_id),
                 "system",
                 "failed",
-                &format!("{} parked after attempt {}/{}: {error}", job.stage, job.attempt, job.max_attempts),
+                &format!(
+                    "{} parked after attempt {}/{}: {error}",
+                    job.stage, job.attempt, job.max_attempts
+                ),
             )
             .await?;
             Failure::Parked
@@ -386,12 +449,18 @@ impl Db {
 
     /// Jobs waiting or running, per stage.
     pub async fn queue_depth(&self) -> Result<Vec<(String, i64)>> {
-        Ok(sqlx::query_as("SELECT stage, COUNT(*) FROM jobs GROUP BY stage ORDER BY stage").fetch_all(&self.pool).await?)
+        Ok(
+            sqlx::query_as("SELECT stage, COUNT(*) FROM jobs GROUP BY stage ORDER BY stage")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Jobs not yet done (all stages).
     pub async fn pending_jobs(&self) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs").fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 }

@@ -50,12 +50,20 @@ pub struct Db {
     pub(crate) backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("../migrations/sqlite/0001_initial.sql"))];
-const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("../migrations/postgres/0001_initial.sql"))];
+const SQLITE_MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_initial",
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_initial",
+    include_str!("../migrations/postgres/0001_initial.sql"),
+)];
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
@@ -86,9 +94,17 @@ impl Db {
                 cause: "unsupported database URL: use sqlite:///path/to/papyr.db or postgres://user@host/db".into(),
             });
         };
-        let url_full = if backend == Backend::Sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.to_string() };
+        let url_full = if backend == Backend::Sqlite && !url.contains('?') {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_string()
+        };
         let mut opts = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { max_connections.max(2) } else { max_connections })
+            .max_connections(if backend == Backend::Sqlite {
+                max_connections.max(2)
+            } else {
+                max_connections
+            })
             .acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
             opts = opts.after_connect(|conn, _| {
@@ -105,7 +121,10 @@ impl Db {
         let pool = opts
             .connect(&url_full)
             .await
-            .map_err(|e| StoreError::Connect { url: redact_url(url), cause: e.to_string() })?;
+            .map_err(|e| StoreError::Connect {
+                url: redact_url(url),
+                cause: e.to_string(),
+            })?;
         Ok(Db { pool, backend })
     }
 
@@ -125,7 +144,10 @@ impl Db {
         for (version, sql) in migrations {
             let mut tx = self.begin_write().await?;
             let applied: Option<(String,)> =
-                sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1").bind(*version).fetch_optional(&mut *tx).await?;
+                sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if applied.is_some() {
                 tx.rollback().await?;
                 continue;
@@ -133,8 +155,15 @@ impl Db {
             sqlx::raw_sql(sql)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| StoreError::Migration { version: version.to_string(), cause: e.to_string() })?;
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)").bind(*version).bind(now_ms()).execute(&mut *tx).await?;
+                .map_err(|e| StoreError::Migration {
+                    version: version.to_string(),
+                    cause: e.to_string(),
+                })?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             tracing::info!(version, "applied database migration");
         }
@@ -162,7 +191,12 @@ impl Db {
     }
 
     /// Create a tenant if missing (by slug); returns its id.
-    pub async fn ensure_tenant(&self, slug: &str, name: &str, settings_json: &str) -> Result<String> {
+    pub async fn ensure_tenant(
+        &self,
+        slug: &str,
+        name: &str,
+        settings_json: &str,
+    ) -> Result<String> {
         let id = format!("t_{slug}");
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO tenants (id, slug, name, settings, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (slug) DO NOTHING")
@@ -177,18 +211,33 @@ impl Db {
             .bind(&id)
             .execute(&mut *tx)
             .await?;
-        let (found,): (String,) = sqlx::query_as("SELECT id FROM tenants WHERE slug = $1").bind(slug).fetch_one(&mut *tx).await?;
+        let (found,): (String,) = sqlx::query_as("SELECT id FROM tenants WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(found)
     }
 
     /// A tenant's settings JSON.
     pub async fn tenant_settings(&self, tenant_id: &str) -> Result<Option<(String, String)>> {
-        Ok(sqlx::query_as("SELECT name, settings FROM tenants WHERE id = $1").bind(tenant_id).fetch_optional(&self.pool).await?)
+        Ok(
+            sqlx::query_as("SELECT name, settings FROM tenants WHERE id = $1")
+                .bind(tenant_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Append to the audit log.
-    pub async fn audit(&self, tenant_id: &str, document_id: Option<&str>, actor: &str, action: &str, detail: &str) -> Result<()> {
+    pub async fn audit(
+        &self,
+        tenant_id: &str,
+        document_id: Option<&str>,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO audit_log (tenant_id, document_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(tenant_id)
             .bind(document_id)
@@ -220,13 +269,24 @@ impl Db {
                 .bind(document_id)
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows.into_iter().map(|(at, actor, action, detail)| AuditRow { at, actor, action, detail }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, detail)| AuditRow {
+                at,
+                actor,
+                action,
+                detail,
+            })
+            .collect())
     }
 }
 
 impl Db {
     /// Run one SQL statement (administration and tests).
     pub async fn raw_execute(&self, sql: &str) -> Result<u64> {
-        Ok(sqlx::raw_sql(sql).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::raw_sql(sql)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }

@@ -17,7 +17,12 @@ pub struct VendorRow {
 impl Db {
     /// Insert or replace a vendor with its accounts and domains. `verified_by` is
     /// recorded on each IBAN not already on file.
-    pub async fn upsert_vendor(&self, tenant_id: &str, v: &VendorRow, verified_by: &str) -> Result<()> {
+    pub async fn upsert_vendor(
+        &self,
+        tenant_id: &str,
+        v: &VendorRow,
+        verified_by: &str,
+    ) -> Result<()> {
         let now = now_ms();
         let tax_ids = serde_json::to_string(&v.tax_ids).unwrap_or_else(|_| "[]".into());
         let mut tx = self.begin_write().await?;
@@ -67,21 +72,37 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         let ibans: Vec<(String, String)> =
-            sqlx::query_as("SELECT vendor_id, iban FROM vendor_ibans WHERE tenant_id = $1").bind(tenant_id).fetch_all(&self.pool).await?;
+            sqlx::query_as("SELECT vendor_id, iban FROM vendor_ibans WHERE tenant_id = $1")
+                .bind(tenant_id)
+                .fetch_all(&self.pool)
+                .await?;
         let domains: Vec<(String, String)> =
-            sqlx::query_as("SELECT vendor_id, domain FROM vendor_domains WHERE tenant_id = $1").bind(tenant_id).fetch_all(&self.pool).await?;
+            sqlx::query_as("SELECT vendor_id, domain FROM vendor_domains WHERE tenant_id = $1")
+                .bind(tenant_id)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, country, tax_ids, created_at, updated_at)| VendorRow {
-                ibans: ibans.iter().filter(|(v, _)| *v == id).map(|(_, i)| i.clone()).collect(),
-                domains: domains.iter().filter(|(v, _)| *v == id).map(|(_, d)| d.clone()).collect(),
-                tax_ids: serde_json::from_str(&tax_ids).unwrap_or_default(),
-                id,
-                name,
-                country,
-                created_at,
-                updated_at,
-            })
+            .map(
+                |(id, name, country, tax_ids, created_at, updated_at)| VendorRow {
+                    ibans: ibans
+                        .iter()
+                        .filter(|(v, _)| *v == id)
+                        .map(|(_, i)| i.clone())
+                        .collect(),
+                    domains: domains
+                        .iter()
+                        .filter(|(v, _)| *v == id)
+                        .map(|(_, d)| d.clone())
+                        .collect(),
+                    tax_ids: serde_json::from_str(&tax_ids).unwrap_or_default(),
+                    id,
+                    name,
+                    country,
+                    created_at,
+                    updated_at,
+                },
+            )
             .collect())
     }
 }

@@ -14,22 +14,33 @@ pub async fn sqlite() -> (Db, tempfile::TempDir) {
 }
 
 pub fn pg_server() -> String {
-    std::env::var("PAPYR_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("PAPYR_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 pub async fn postgres(name: &str) -> Db {
-    let admin = Db::connect(&format!("{}/test", pg_server()), 2).await.expect("PostgreSQL at 127.0.0.1:5432 (start it: .ci/run does)");
+    let admin = Db::connect(&format!("{}/test", pg_server()), 2)
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432 (start it: .ci/run does)");
     let db_name = format!("papyr_t_{name}_{}", std::process::id());
-    sqlx_exec(&admin, &format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")).await;
+    sqlx_exec(
+        &admin,
+        &format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"),
+    )
+    .await;
     sqlx_exec(&admin, &format!("CREATE DATABASE {db_name}")).await;
     admin.close().await;
-    let db = Db::connect(&format!("{}/{db_name}", pg_server()), 8).await.unwrap();
+    let db = Db::connect(&format!("{}/{db_name}", pg_server()), 8)
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
     db
 }
 
 async fn sqlx_exec(db: &Db, sql: &str) {
-    db.raw_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    db.raw_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 fn doc(n: usize, message_id: Option<&str>) -> NewDocument {
@@ -58,28 +69,70 @@ fn outcome(next: Option<&str>, status: &str) -> StageOutcome {
 
 async fn story(db: Db) {
     let t = db.ensure_tenant("acme", "ACME", "{}").await.unwrap();
-    assert_eq!(db.ensure_tenant("acme", "ACME again", "{}").await.unwrap(), t, "idempotent");
+    assert_eq!(
+        db.ensure_tenant("acme", "ACME again", "{}").await.unwrap(),
+        t,
+        "idempotent"
+    );
     let other = db.ensure_tenant("other", "Other", "{}").await.unwrap();
 
     // Intake is idempotent on the file hash and on the message id.
-    let Intake::Created { document_id: d1 } = db.intake(&t, &doc(1, Some("<m1@x>")), 3).await.unwrap() else { panic!() };
-    assert_eq!(db.intake(&t, &doc(1, None), 3).await.unwrap(), Intake::Duplicate { document_id: d1.clone(), reason: "same-file" });
+    let Intake::Created { document_id: d1 } =
+        db.intake(&t, &doc(1, Some("<m1@x>")), 3).await.unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        db.intake(&t, &doc(1, None), 3).await.unwrap(),
+        Intake::Duplicate {
+            document_id: d1.clone(),
+            reason: "same-file"
+        }
+    );
     let mut same_msg = doc(2, Some("<m1@x>"));
     same_msg.filename = "forwarded.pdf".into();
-    assert_eq!(db.intake(&t, &same_msg, 3).await.unwrap(), Intake::Duplicate { document_id: d1.clone(), reason: "same-message" });
+    assert_eq!(
+        db.intake(&t, &same_msg, 3).await.unwrap(),
+        Intake::Duplicate {
+            document_id: d1.clone(),
+            reason: "same-message"
+        }
+    );
     // The same file for another tenant is that tenant's own document.
-    assert!(matches!(db.intake(&other, &doc(1, None), 3).await.unwrap(), Intake::Created { .. }));
+    assert!(matches!(
+        db.intake(&other, &doc(1, None), 3).await.unwrap(),
+        Intake::Created { .. }
+    ));
     // Tenant isolation: tenant A cannot read tenant B's document by id.
     assert!(db.document(&other, &d1).await.unwrap().is_none());
 
     // Claim → complete with the next job → claim → complete.
-    let j = db.claim("w1", Duration::from_secs(30)).await.unwrap().expect("a job");
+    let j = db
+        .claim("w1", Duration::from_secs(30))
+        .await
+        .unwrap()
+        .expect("a job");
     assert_eq!((j.stage.as_str(), j.attempt), ("extract", 1));
-    let j2 = db.claim("w2", Duration::from_secs(30)).await.unwrap().expect("the other tenant's job");
+    let j2 = db
+        .claim("w2", Duration::from_secs(30))
+        .await
+        .unwrap()
+        .expect("the other tenant's job");
     assert_ne!(j.id, j2.id, "a leased job is not handed out twice");
-    assert!(db.claim("w3", Duration::from_secs(30)).await.unwrap().is_none());
-    db.complete(&j, "w1", &outcome(Some("check"), "extracted")).await.unwrap();
-    assert!(matches!(db.complete(&j, "w1", &outcome(Some("check"), "extracted")).await, Err(StoreError::LeaseLost(_))));
+    assert!(
+        db.claim("w3", Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    db.complete(&j, "w1", &outcome(Some("check"), "extracted"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.complete(&j, "w1", &outcome(Some("check"), "extracted"))
+            .await,
+        Err(StoreError::LeaseLost(_))
+    ));
     db.release(&j2, "w2").await.unwrap();
 
     // A lost lease: w1's lease runs out, w2 takes the job over; w1's late completion
@@ -88,7 +141,11 @@ async fn story(db: Db) {
     while let Some(j) = db.claim("w1", Duration::from_millis(200)).await.unwrap() {
         jobs.push(j);
     }
-    let check = jobs.iter().find(|j| j.document_id == d1).expect("check job of d1").clone();
+    let check = jobs
+        .iter()
+        .find(|j| j.document_id == d1)
+        .expect("check job of d1")
+        .clone();
     assert_eq!(check.stage, "check");
     for j in jobs.iter().filter(|j| j.id != check.id) {
         db.release(j, "w1").await.unwrap();
@@ -96,37 +153,89 @@ async fn story(db: Db) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let taken = claim_for(&db, "w2", &d1).await;
     assert_eq!((taken.id.as_str(), taken.attempt), (check.id.as_str(), 2));
-    assert!(matches!(db.complete(&check, "w1", &outcome(Some("report"), "pending_approval")).await, Err(StoreError::LeaseLost(_))));
-    db.complete(&taken, "w2", &outcome(Some("report"), "pending_approval")).await.unwrap();
+    assert!(matches!(
+        db.complete(&check, "w1", &outcome(Some("report"), "pending_approval"))
+            .await,
+        Err(StoreError::LeaseLost(_))
+    ));
+    db.complete(&taken, "w2", &outcome(Some("report"), "pending_approval"))
+        .await
+        .unwrap();
     let r = claim_for(&db, "w2", &d1).await;
     assert_eq!(r.stage, "report");
-    db.complete(&r, "w2", &outcome(None, "pending_approval")).await.unwrap();
+    db.complete(&r, "w2", &outcome(None, "pending_approval"))
+        .await
+        .unwrap();
     let d = db.document(&t, &d1).await.unwrap().unwrap();
     assert_eq!(d.status, "pending_approval");
-    let trail: Vec<String> = db.audit_trail(&t, &d1).await.unwrap().into_iter().map(|a| a.action).collect();
-    assert_eq!(trail, ["received", "duplicate-received", "duplicate-received", "extracted", "pending_approval", "pending_approval"]);
-    assert!(db.stage_result_counts().await.unwrap().iter().all(|(_, _, n)| *n == 1));
+    let trail: Vec<String> = db
+        .audit_trail(&t, &d1)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            "received",
+            "duplicate-received",
+            "duplicate-received",
+            "extracted",
+            "pending_approval",
+            "pending_approval"
+        ]
+    );
+    assert!(
+        db.stage_result_counts()
+            .await
+            .unwrap()
+            .iter()
+            .all(|(_, _, n)| *n == 1)
+    );
 
     // The audit log is append-only.
-    assert!(db.raw_execute("UPDATE audit_log SET actor = 'x'").await.is_err());
+    assert!(
+        db.raw_execute("UPDATE audit_log SET actor = 'x'")
+            .await
+            .is_err()
+    );
     assert!(db.raw_execute("DELETE FROM audit_log").await.is_err());
 
     // Failure: retried with backoff, then parked as failed with its error.
-    let Intake::Created { document_id: d3 } = db.intake(&t, &doc(3, None), 2).await.unwrap() else { panic!() };
+    let Intake::Created { document_id: d3 } = db.intake(&t, &doc(3, None), 2).await.unwrap() else {
+        panic!()
+    };
     let mut j = claim_for(&db, "w1", &d3).await;
-    assert_eq!(db.fail(&j, "w1", "boom", true).await.unwrap(), Failure::Retry { after: Duration::from_millis(500) });
-    assert!(claim_for_now(&db, "w1", &d3).await.is_none(), "not before its backoff");
+    assert_eq!(
+        db.fail(&j, "w1", "boom", true).await.unwrap(),
+        Failure::Retry {
+            after: Duration::from_millis(500)
+        }
+    );
+    assert!(
+        claim_for_now(&db, "w1", &d3).await.is_none(),
+        "not before its backoff"
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
     j = claim_for(&db, "w1", &d3).await;
     assert_eq!(j.attempt, 2);
-    assert_eq!(db.fail(&j, "w1", "boom again", true).await.unwrap(), Failure::Parked);
+    assert_eq!(
+        db.fail(&j, "w1", "boom again", true).await.unwrap(),
+        Failure::Parked
+    );
     let d = db.document(&t, &d3).await.unwrap().unwrap();
-    assert_eq!((d.status.as_str(), d.error.as_deref()), ("failed", Some("extract: boom again")));
+    assert_eq!(
+        (d.status.as_str(), d.error.as_deref()),
+        ("failed", Some("extract: boom again"))
+    );
 }
 
 /// Claim jobs until the one of `doc` comes up, releasing the others.
 async fn claim_for(db: &Db, w: &str, doc: &str) -> papyr_store::Job {
-    claim_for_now(db, w, doc).await.expect("job for the document")
+    claim_for_now(db, w, doc)
+        .await
+        .expect("job for the document")
 }
 
 async fn claim_for_now(db: &Db, w: &str, doc: &str) -> Option<papyr_store::Job> {
@@ -174,11 +283,28 @@ async fn concurrent(db: Db) {
                             _ => None,
                         };
                         if j.stage == "check" {
-                            assert_eq!(in_check.fetch_add(1, std::sync::atomic::Ordering::SeqCst), 0, "two checks of one tenant at once");
+                            assert_eq!(
+                                in_check.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+                                0,
+                                "two checks of one tenant at once"
+                            );
                             tokio::time::sleep(Duration::from_millis(1)).await;
                             in_check.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                         }
-                        db.complete(&j, &me, &outcome(next, if next.is_none() { "pending_approval" } else { "extracted" })).await.unwrap();
+                        db.complete(
+                            &j,
+                            &me,
+                            &outcome(
+                                next,
+                                if next.is_none() {
+                                    "pending_approval"
+                                } else {
+                                    "extracted"
+                                },
+                            ),
+                        )
+                        .await
+                        .unwrap();
                     }
                 }
             }
@@ -187,7 +313,13 @@ async fn concurrent(db: Db) {
     for t in tasks {
         t.await.unwrap();
     }
-    let counts: HashMap<(String, String), i64> = db.stage_result_counts().await.unwrap().into_iter().map(|(d, s, n)| ((d, s), n)).collect();
+    let counts: HashMap<(String, String), i64> = db
+        .stage_result_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(d, s, n)| ((d, s), n))
+        .collect();
     assert_eq!(counts.len(), 200 * 3);
     assert!(counts.values().all(|n| *n == 1));
     assert_eq!(db.pending_jobs().await.unwrap(), 0);
@@ -218,8 +350,18 @@ async fn concurrent_postgres() {
 #[tokio::test]
 async fn bad_urls_say_what_to_fix() {
     let e = Db::connect("mysql://x", 1).await.err().unwrap().to_string();
-    assert!(e.contains("use sqlite:///path/to/papyr.db or postgres://"), "{e}");
-    let e = Db::connect("postgres://nobody:secret@127.0.0.1:1/db", 1).await.err().unwrap().to_string();
-    assert!(e.contains("cannot connect to the database at postgres://nobody:***@127.0.0.1:1/db"), "{e}");
+    assert!(
+        e.contains("use sqlite:///path/to/papyr.db or postgres://"),
+        "{e}"
+    );
+    let e = Db::connect("postgres://nobody:secret@127.0.0.1:1/db", 1)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("cannot connect to the database at postgres://nobody:***@127.0.0.1:1/db"),
+        "{e}"
+    );
     assert!(!e.contains("secret"));
 }

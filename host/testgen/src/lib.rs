@@ -3,6 +3,7 @@
 //! sidecars and a tenant file. Same options → byte-identical output.
 
 pub mod ids;
+pub mod labels;
 pub mod locale;
 mod model;
 pub mod pdf;

@@ -4,6 +4,7 @@
 #![allow(clippy::explicit_auto_deref)]
 
 use crate::ids;
+use crate::labels;
 use crate::locale::{self, L, NNBSP};
 use crate::model::{self, Invoice, Kind, Line, Tenant, Vendor};
 use crate::pdf::{self, Attachment, Family, Image, Info, PageSpec, PdfDoc, PdfTime, Xmp};
@@ -13,7 +14,7 @@ use crate::{Manifest, Options, Preset, Split};
 use anyhow::Context;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const TODAY: Date = Date::new(2026, 11, 26);
 pub const THRESHOLD: i64 = 500_000;
@@ -218,6 +219,9 @@ struct Gen<'a> {
     pos: usize,
     holdout: bool,
     file_hashes: BTreeMap<String, String>,
+    /// Normalised invoice numbers each vendor has used (or reserved for a near
+    /// duplicate), so that no later invoice repeats one by accident.
+    used_numbers: Vec<BTreeSet<String>>,
 }
 
 pub fn run(opts: &Options) -> anyhow::Result<Manifest> {
@@ -251,6 +255,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Manifest> {
         pos: 0,
         holdout: opts.split == Split::Holdout,
         file_hashes: BTreeMap::new(),
+        used_numbers: (0..nv).map(|_| BTreeSet::new()).collect(),
     };
     let deck = g.deck();
     let mut deck = deck.into_iter();
@@ -269,6 +274,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Manifest> {
         g.emit(ev)?;
     }
     g.write_tenant()?;
+    crate::labels::label_splits(&mut g.truths);
     let mut truth = String::new();
     for t in &g.truths {
         truth.push_str(&serde_json::to_string(t)?);
@@ -359,14 +365,29 @@ impl Gen<'_> {
     }
 
     fn next_number(&mut self, v: usize) -> String {
-        let vd = &mut self.vendors[v];
-        vd.counter += 1 + (vd.counter * 7 + 3) % 5;
-        format!(
-            "{}{:0w$}",
-            vd.number_prefix,
-            vd.counter,
-            w = vd.number_width
-        )
+        loop {
+            let vd = &mut self.vendors[v];
+            vd.counter += 1 + (vd.counter * 7 + 3) % 5;
+            let n = format!(
+                "{}{:0w$}",
+                vd.number_prefix,
+                vd.counter,
+                w = vd.number_width
+            );
+            if self.used_numbers[v].insert(labels::norm_number(&n)) {
+                return n;
+            }
+        }
+    }
+
+    /// How many documents after the current one a follow-up issued on `issue` can
+    /// arrive at the earliest: an invoice does not arrive before it is issued.
+    fn lag_until(&self, min: usize, issue: Date) -> usize {
+        let mut lag = min;
+        while self.received(self.pos + lag) < issue && self.pos + lag < self.opts.count {
+            lag += 1;
+        }
+        lag
     }
 
     /// Would this gross on this date make the vendor history look like a signal?
@@ -380,17 +401,21 @@ impl Gen<'_> {
         }) {
             return true;
         }
-        if gross < THRESHOLD {
-            let window: i64 = h
-                .iter()
-                .filter(|x| x.gross < THRESHOLD && (x.issue.days() - issue.days()).abs() <= 8)
-                .map(|x| x.gross)
-                .sum();
-            if window + gross >= THRESHOLD {
-                return true;
-            }
+        self.split_risk(v, issue, gross)
+    }
+
+    /// Would an invoice of `gross` on `issue` complete a split window (with a day's
+    /// margin over the rule's 7) together with the vendor's other invoices?
+    fn split_risk(&self, v: usize, issue: Date, gross: i64) -> bool {
+        if gross >= THRESHOLD {
+            return false;
         }
-        false
+        let window: i64 = self.hist[v]
+            .iter()
+            .filter(|x| x.gross < THRESHOLD && (x.issue.days() - issue.days()).abs() <= 8)
+            .map(|x| x.gross)
+            .sum();
+        window + gross >= THRESHOLD
     }
 
     /// A correct invoice for vendor `v`, issued shortly before `received`.
@@ -492,7 +517,27 @@ impl Gen<'_> {
                 inv.recompute();
             }
         }
+        self.clear_split_window(v, &mut inv, &mut rng);
         inv
+    }
+
+    /// When nudging cannot keep an invoice below the threshold out of a split
+    /// window (the window alone is nearly T), lift it over T: an invoice ≥ T is
+    /// approved on its own and is never part of a split.
+    fn clear_split_window(&self, v: usize, inv: &mut Invoice, rng: &mut Rng) {
+        let mut tries = 0;
+        while self.split_risk(v, inv.issue, inv.gross) && tries < 8 {
+            tries += 1;
+            let qty = (inv.lines[0].qty_milli / 1000).max(1);
+            // 10/9 covers a discount of up to 10 %.
+            let need = (THRESHOLD - inv.gross + rng.range(2_000, 90_000)) * 10 / 9;
+            inv.lines[0].unit_minor += need / qty + 1;
+            inv.recompute();
+            if inv.prepaid != 0 {
+                inv.prepaid = inv.gross * 3 / 10;
+                inv.recompute();
+            }
+        }
     }
 
     fn record(&mut self, v: usize, inv: &Invoice) {
@@ -620,6 +665,8 @@ impl Gen<'_> {
                     sat
                 };
                 set_issue(&mut inv, day.add(self.rng.range(0, 1)), &self.vendors[v]);
+                let mut rng = self.rng.fork(0x3EE7 + self.pos as u64);
+                self.clear_split_window(v, &mut inv, &mut rng);
                 let mut d = self.inv_doc(v, inv, Fmt::Pdf);
                 d.benign.push("date.weekend");
                 self.write_inv(d)
@@ -629,7 +676,19 @@ impl Gen<'_> {
                 // (weak) amount.round signal, later ones have history.
                 let v = self.pick_vendor(true, |x| x.currency == "EUR");
                 let mut inv = self.base_invoice(v, Kind::Invoice);
-                let amount = self.rng.range(3, 40) * 10_000;
+                // The fixed amount skips base_invoice's care: keep it (and the
+                // repeats a month apart) out of the vendor's split windows.
+                let mut amount = 0;
+                for _ in 0..12 {
+                    let a = self.rng.range(3, 40) * 10_000;
+                    if (0..3).all(|k| !self.split_risk(v, retainer_issue(inv.issue, k), a)) {
+                        amount = a;
+                        break;
+                    }
+                }
+                if amount == 0 {
+                    return self.emit(Ev::Clean);
+                }
                 model::fit_gross(&mut inv, amount, "Retainer – monthly fee");
                 if inv.gross % 10_000 != 0 {
                     return self.emit(Ev::Clean);
@@ -646,10 +705,7 @@ impl Gen<'_> {
                 let mut prev = inv.number.clone();
                 for k in 1..=2usize {
                     let mut next = inv.clone();
-                    next.issue = inv.issue.add(30 * k as i64);
-                    while next.issue.is_weekend() {
-                        next.issue = next.issue.add(1);
-                    }
+                    next.issue = retainer_issue(inv.issue, k as i64);
                     next.due = Some(next.issue.add(self.vendors[v].terms_days));
                     // Numbers far apart so the series is not a near duplicate.
                     loop {
@@ -661,9 +717,13 @@ impl Gen<'_> {
                         }
                     }
                     prev = next.number.clone();
+                    let later = self.lag_until(step * k, next.issue);
+                    // Known now, so the invoices generated before it arrives keep
+                    // clear of its split window.
+                    self.record(v, &next);
                     let mut d = self.inv_doc(v, next, Fmt::Pdf);
                     d.benign.push("amount.round");
-                    self.schedule(step * k, Ev::Follow(Box::new(Follow::Doc(d))));
+                    self.schedule(later, Ev::Follow(Box::new(Follow::Doc(d))));
                 }
                 Ok(())
             }
@@ -745,7 +805,16 @@ impl Gen<'_> {
                         f => f,
                     };
                 } else {
-                    copy.inv.number = near_number(&inv.number, &mut rng);
+                    // The altered number must not be one this vendor really issues.
+                    let mut number = near_number(&inv.number, &mut rng);
+                    for _ in 0..8 {
+                        if !self.used_numbers[v].contains(&labels::norm_number(&number)) {
+                            break;
+                        }
+                        number = near_number(&number, &mut rng);
+                    }
+                    self.used_numbers[v].insert(labels::norm_number(&number));
+                    copy.inv.number = number;
                     copy.inv.issue = inv.issue.add(rng.range(0, 10));
                     while copy.inv.issue.is_weekend() {
                         copy.inv.issue = copy.inv.issue.add(1);
@@ -753,6 +822,7 @@ impl Gen<'_> {
                     copy.inv.due = Some(copy.inv.issue.add(vd.terms_days));
                 }
                 self.write_inv(d)?;
+                let later = self.lag_until(later, copy.inv.issue);
                 self.schedule(later, Ev::Follow(Box::new(Follow::Doc(copy))));
                 return Ok(());
             }
@@ -929,7 +999,6 @@ impl Gen<'_> {
         let mut rng = self.rng.fork(0x5117 + self.pos as u64);
         let parts = if rng.pct(50) { 2 } else { 3 };
         let base = self.base_invoice(v, Kind::Invoice);
-        let mut sum = 0;
         let mut prev_issue = base.issue;
         for k in 0..parts {
             let g = if parts == 2 {
@@ -953,17 +1022,16 @@ impl Gen<'_> {
                     "Installation services",
                 ]),
             );
-            sum += inv.gross;
             self.record(v, &inv);
-            let mut d = self.inv_doc(v, inv, Fmt::Pdf);
-            // A streaming detector can only fire once the running sum reaches T.
-            if sum >= THRESHOLD {
-                d.planted.push("amount.split");
-            }
+            let issue = inv.issue;
+            let d = self.inv_doc(v, inv, Fmt::Pdf);
+            // The label is set afterwards from the whole stream (labels::label_splits):
+            // a streaming detector fires on every part that brings the window to T.
             if k == 0 {
                 self.write_inv(d)?;
             } else {
-                self.schedule(k, Ev::Follow(Box::new(Follow::Doc(d))));
+                let later = self.lag_until(k, issue);
+                self.schedule(later, Ev::Follow(Box::new(Follow::Doc(d))));
             }
         }
         Ok(())
@@ -1120,6 +1188,7 @@ impl Gen<'_> {
             secs: rng.range(7 * 3600, 19 * 3600) as u32,
             tz: *rng.pick(&[60, 60, 0, 120, -300]),
         };
+        let created = self.created_before_arrival(d, created, rng);
         let mut info = Info {
             title: format!(
                 "{} {}",
@@ -1288,16 +1357,50 @@ impl Gen<'_> {
         self.commit(&bytes, t, &d, ext)
     }
 
+    /// When the document at the current position arrives (UTC): its day in the
+    /// stream, at office hours.
+    fn arrival(&self, d: &InvDoc) -> PdfTime {
+        let mut rng = Rng::new(d.seed ^ 0xA441);
+        PdfTime {
+            date: self.received(self.pos),
+            secs: rng.range(6 * 3600, 20 * 3600 + 3599) as u32,
+            tz: 0,
+        }
+    }
+
+    /// A PDF cannot have been written after the email carrying it arrived (that is
+    /// a pdf.metadata-mismatch signal), nor can its later edits or signature: move
+    /// the creation back before the arrival when the issue date would put it
+    /// later — a future issue date printed on an invoice says nothing about when
+    /// the file was made. Only a planted metadata mismatch adds later dates.
+    fn created_before_arrival(&self, d: &InvDoc, created: PdfTime, rng: &mut Rng) -> PdfTime {
+        let tail = match d.mutation {
+            Mutation::TamperIban(..) | Mutation::TamperAmount(..) => 20 * 3600,
+            Mutation::SigUpdate => 3000,
+            _ => 0,
+        };
+        let arrival = utc_secs(&self.arrival(d));
+        if utc_secs(&created) + tail <= arrival {
+            return created;
+        }
+        let local = arrival - tail - rng.range(600, 8 * 3600) + created.tz as i64 * 60;
+        PdfTime {
+            date: Date::from_days(local.div_euclid(86_400)),
+            secs: local.rem_euclid(86_400) as u32,
+            tz: created.tz,
+        }
+    }
+
     fn origin(&self, d: &InvDoc, m: &Mail) -> Origin {
         let vd = &self.vendors[d.vendor];
         let mut rng = Rng::new(d.seed ^ 0x0E11);
-        let recv = self.received(self.pos);
+        let recv = self.arrival(d);
         let received_at = format!(
             "{}T{:02}:{:02}:{:02}Z",
-            recv.iso(),
-            rng.range(6, 20),
-            rng.range(0, 59),
-            rng.range(0, 59)
+            recv.date.iso(),
+            recv.secs / 3600,
+            recv.secs / 60 % 60,
+            recv.secs % 60
         );
         let mut domain = vd.domain.clone();
         let mut sender_name = Some(vd.name.clone());
@@ -1891,6 +1994,20 @@ impl Gen<'_> {
         )?;
         Ok(())
     }
+}
+
+/// The issue date of the `k`-th monthly repeat of a retainer first issued on `first`.
+fn retainer_issue(first: Date, k: i64) -> Date {
+    let mut d = first.add(30 * k);
+    while d.is_weekend() {
+        d = d.add(1);
+    }
+    d
+}
+
+/// Seconds since the epoch of a PDF time, in UTC.
+fn utc_secs(t: &PdfTime) -> i64 {
+    t.date.days() * 86_400 + t.secs as i64 - t.tz as i64 * 60
 }
 
 fn weekday(mut d: Date) -> Date {

@@ -1,6 +1,4 @@
 //! Text folding and keyword matching.
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use crate::keywords::{
@@ -75,66 +73,62 @@ pub struct Hit {
 /// Extra keywords from configuration: (folded tokens, kind).
 pub type Extra = Vec<(Vec<String>, usize)>;
 
-/// FNV-1a: the index keys are short words, where SipHash's setup dominates.
-#[derive(Default)]
-pub struct Fnv(u64);
+/// Phrases by their first word's first byte: `entries[starts[b]..starts[b + 1]]`
+/// holds (first word, table position) in table order, so equally long matches are
+/// met in the order a table scan meets them. A fresh plugin instance builds it for
+/// every document: two small allocations and no hashing or sorting.
+struct Index {
+    starts: Vec<u16>,
+    entries: Vec<(&'static str, u16)>,
+}
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
+fn first_word(phrase: &str) -> &str {
+    phrase.split(' ').next().unwrap_or_default()
+}
+
+fn build_index(phrases: impl Iterator<Item = &'static str> + Clone) -> Index {
+    let key = |w: &str| w.as_bytes().first().copied().unwrap_or(0) as usize;
+    let mut starts = vec![0u16; 257];
+    for p in phrases.clone() {
+        starts[key(first_word(p)) + 1] += 1;
     }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut fill = starts.clone();
+    let mut entries = vec![("", 0u16); phrases.clone().count()];
+    for (i, p) in phrases.enumerate() {
+        let w = first_word(p);
+        let slot = &mut fill[key(w)];
+        entries[*slot as usize] = (w, i as u16);
+        *slot += 1;
+    }
+    Index { starts, entries }
+}
 
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+/// The table positions of the phrases starting with `word`.
+fn starting_with<'a>(index: &'a Index, word: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let b = word.as_bytes().first().copied().unwrap_or(0) as usize;
+    let range = index.starts[b] as usize..index.starts[b + 1] as usize;
+    index.entries[range]
+        .iter()
+        .filter(move |(w, _)| *w == word)
+        .map(|(_, i)| *i as usize)
+}
+
+static PHRASE_INDEX: LazyLock<Index> = LazyLock::new(|| build_index(PHRASES.iter().map(|p| p.0)));
+
+/// Number of tokens `phrase` (whose first word is known to match) covers at
+/// `toks[i..]`, 0 when the rest of it does not match.
+fn match_len(toks: &[String], i: usize, phrase: &str) -> usize {
+    let mut n = 0;
+    for w in phrase.split(' ') {
+        if n > 0 && toks.get(i + n).is_none_or(|t| t != w) {
+            return 0;
         }
-        self.0 = h;
+        n += 1;
     }
-}
-
-type Index<V> = HashMap<&'static str, Vec<V>, BuildHasherDefault<Fnv>>;
-
-/// A built-in phrase, split into its folded tokens.
-struct Entry {
-    /// The tokens after the first (the first is the index key).
-    rest: Vec<&'static str>,
-    phrase: &'static str,
-    kind: usize,
-    weight: f32,
-}
-
-/// Built-in phrases by first token, each list in table order so that the first of
-/// equally long matches wins as it would scanning the table.
-static PHRASE_INDEX: LazyLock<Index<Entry>> = LazyLock::new(|| {
-    let mut m = Index::<Entry>::default();
-    for &(phrase, kind, weight) in PHRASES {
-        let mut it = phrase.split(' ');
-        let first = it.next().unwrap_or_default();
-        m.entry(first).or_default().push(Entry {
-            rest: it.collect(),
-            phrase,
-            kind,
-            weight,
-        });
-    }
-    m
-});
-
-/// Number of tokens `rest` matches at `toks[i..]` (0 when it does not).
-fn rest_len_at(toks: &[String], i: usize, rest: &[&str]) -> usize {
-    let Some(tail) = toks.get(i..i + rest.len()) else {
-        return 0;
-    };
-    if tail.iter().zip(rest).all(|(t, p)| t == p) {
-        rest.len()
-    } else {
-        0
-    }
+    n
 }
 
 /// Find the keywords of a token list. At each position the longest phrase wins and
@@ -150,14 +144,11 @@ pub fn find_hits(toks: &[String], extra: &Extra) -> Vec<Hit> {
     let mut i = 0;
     while i < toks.len() {
         let mut best: Option<(usize, usize, Phrase, f32)> = None; // (len, kind, phrase, w)
-        if let Some(entries) = PHRASE_INDEX.get(toks[i].as_str()) {
-            for e in entries {
-                let len = 1 + e.rest.len();
-                if best.as_ref().is_none_or(|b| len > b.0)
-                    && (e.rest.is_empty() || rest_len_at(toks, i + 1, &e.rest) > 0)
-                {
-                    best = Some((len, e.kind, Phrase::Static(e.phrase), e.weight));
-                }
+        for k in starting_with(&PHRASE_INDEX, &toks[i]) {
+            let (phrase, kind, weight) = PHRASES[k];
+            let len = match_len(toks, i, phrase);
+            if len > 0 && best.as_ref().is_none_or(|b| len > b.0) {
+                best = Some((len, kind, Phrase::Static(phrase), weight));
             }
         }
         for (ptoks, kind) in extra {
@@ -208,33 +199,36 @@ pub const LABEL_DUE_DATE: u8 = 2;
 pub const LABEL_VAT: u8 = 4;
 pub const LABEL_AMOUNT_DUE: u8 = 8;
 
-/// Field labels by first token: (the other tokens, the set's flag).
-static LABEL_INDEX: LazyLock<Index<(Vec<&'static str>, u8)>> = LazyLock::new(|| {
-    let mut m = Index::<(Vec<&'static str>, u8)>::default();
-    for (labels, flag) in [
-        (INVOICE_NUMBER_LABELS, LABEL_INVOICE_NUMBER),
-        (DUE_DATE_LABELS, LABEL_DUE_DATE),
-        (VAT_LABELS, LABEL_VAT),
-        (AMOUNT_DUE_LABELS, LABEL_AMOUNT_DUE),
-    ] {
-        for label in labels {
-            let mut it = label.split(' ');
-            let first = it.next().unwrap_or_default();
-            m.entry(first).or_default().push((it.collect(), flag));
-        }
-    }
-    m
+/// Field labels with their set's flag.
+const LABELS: [(&[&str], u8); 4] = [
+    (INVOICE_NUMBER_LABELS, LABEL_INVOICE_NUMBER),
+    (DUE_DATE_LABELS, LABEL_DUE_DATE),
+    (VAT_LABELS, LABEL_VAT),
+    (AMOUNT_DUE_LABELS, LABEL_AMOUNT_DUE),
+];
+
+fn all_labels() -> impl Iterator<Item = (&'static str, u8)> + Clone {
+    LABELS
+        .into_iter()
+        .flat_map(|(set, flag)| set.iter().map(move |l| (*l, flag)))
+}
+
+static LABEL_INDEX: LazyLock<(Index, Vec<(&'static str, u8)>)> = LazyLock::new(|| {
+    (
+        build_index(all_labels().map(|(l, _)| l)),
+        all_labels().collect(),
+    )
 });
 
 /// Which label sets (`LABEL_*` flags) have a phrase somewhere in the token list.
 pub fn label_flags(toks: &[String]) -> u8 {
     let mut flags = 0;
     for (i, t) in toks.iter().enumerate() {
-        if let Some(entries) = LABEL_INDEX.get(t.as_str()) {
-            for (rest, flag) in entries {
-                if flags & flag == 0 && (rest.is_empty() || rest_len_at(toks, i + 1, rest) > 0) {
-                    flags |= flag;
-                }
+        let (index, labels) = &*LABEL_INDEX;
+        for k in starting_with(index, t) {
+            let (label, flag) = labels[k];
+            if flags & flag == 0 && match_len(toks, i, label) > 0 {
+                flags |= flag;
             }
         }
     }
@@ -244,22 +238,31 @@ pub fn label_flags(toks: &[String]) -> u8 {
 /// A valid IBAN somewhere in the line (spaced in groups of four or not).
 pub fn has_iban(line: &str) -> bool {
     // Upper-cased, without white space; ASCII (nearly all of it) skips the general
-    // Unicode case mapping.
-    let mut compact: Vec<char> = Vec::with_capacity(line.len());
-    let mut candidate = false;
-    for c in line.chars().filter(|c| !c.is_whitespace()) {
-        if c.is_ascii() {
-            compact.push(c.to_ascii_uppercase());
-        } else {
-            compact.extend(c.to_uppercase());
-        }
-        if let [.., a, b, c, d] = compact[..] {
-            candidate |= is_iban_start(a, b, c, d);
-        }
-    }
+    // Unicode case mapping. Most lines have no IBAN country code followed by two
+    // digits at all: find that out before allocating.
+    let folded = || {
+        line.chars().filter(|c| !c.is_whitespace()).flat_map(|c| {
+            let (ascii, other) = if c.is_ascii() {
+                (Some(c.to_ascii_uppercase()), None)
+            } else {
+                (None, Some(c.to_uppercase()))
+            };
+            ascii.into_iter().chain(other.into_iter().flatten())
+        })
+    };
+    let mut w = ['\0'; 4];
+    let candidate = folded().any(|c| {
+        w = [w[1], w[2], w[3], c];
+        is_iban_start(w[0], w[1], w[2], w[3])
+            && papyr_sdk::checks::iban_length(
+                std::str::from_utf8(&[w[0] as u8, w[1] as u8]).unwrap_or(""),
+            )
+            .is_some()
+    });
     if !candidate {
         return false;
     }
+    let compact: Vec<char> = folded().collect();
     for start in 0..compact.len().saturating_sub(4) {
         let w = &compact[start..];
         if !is_iban_start(w[0], w[1], w[2], w[3]) {

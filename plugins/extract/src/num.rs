@@ -161,6 +161,9 @@ pub struct FoundAmount {
     pub has_decimals: bool,
     /// The number was followed by `%` (a rate, not an amount).
     pub percent: bool,
+    /// The number stood in parentheses, read as an accounting negative; the
+    /// caller may know better (a VAT line's basis is bracketed, not negative).
+    pub bracketed: bool,
 }
 
 /// Currency symbols and codes that may stand next to an amount.
@@ -314,6 +317,7 @@ pub fn find_amounts(s: &str, dec_hint: Option<char>) -> Vec<FoundAmount> {
         }
         // Signs: leading - / −, trailing -, or parentheses.
         let mut neg = false;
+        let mut bracketed = false;
         let before = s[..a_start].trim_end_matches(' ');
         if before.ends_with('-') || before.ends_with('\u{2212}') {
             let b = before.trim_end_matches(['-', '\u{2212}']);
@@ -329,6 +333,7 @@ pub fn find_amounts(s: &str, dec_hint: Option<char>) -> Vec<FoundAmount> {
             }
         } else if before.ends_with('(') && s[a_end..].trim_start().starts_with(')') {
             neg = true;
+            bracketed = true;
         } else if s[a_end..].starts_with('-')
             && !s[a_end + 1..].starts_with(|c: char| c.is_ascii_digit())
         {
@@ -343,6 +348,7 @@ pub fn find_amounts(s: &str, dec_hint: Option<char>) -> Vec<FoundAmount> {
             end: a_end,
             has_decimals,
             percent,
+            bracketed,
         });
     }
     out

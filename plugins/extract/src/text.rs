@@ -1280,9 +1280,10 @@ pub fn find_labels(text: &str) -> Vec<Hit> {
                         && nb
                             .get(i + l.len() + 1)
                             .is_some_and(|c| c.is_ascii_alphanumeric());
+                    // A currency sign may touch the label (`Amount due£4,700.02`).
+                    let next_char = norm[i + l.len()..].chars().next();
                     let boundary = !last.is_ascii_alphanumeric()
-                        || after.is_none_or(|c| !(c.is_ascii_alphanumeric() || *c >= 0x80))
-                            && !glued;
+                        || next_char.is_none_or(|c| !c.is_alphanumeric()) && !glued;
                     if boundary {
                         best = Some((f, l, w));
                         break;
@@ -1500,6 +1501,36 @@ fn below<'a>(ctx: &Ctx<'a>, li: usize, h: &Hit) -> Option<(&'a str, usize)> {
             }
             return Some((t, nli));
         }
+    }
+    None
+}
+
+/// The label heading the column of byte `at` of line `li`: a header row ("Invoice
+/// No.  Date  Customer VAT no.") with the values in the row under it. Only the
+/// nearest row above with a cell in that column counts, and only a cell that is
+/// a bare heading (a label with its own value beside it heads nothing).
+fn heading_above(ctx: &Ctx, li: usize, at: usize) -> Option<F> {
+    let ln = &ctx.lines[li];
+    let vc = ln.cell_at(at)?;
+    let (x0, x1) = (vc.x0 - 2.0, vc.x1 + 2.0);
+    for k in (li.saturating_sub(2)..li).rev() {
+        let up = &ctx.lines[k];
+        if up.page != ln.page {
+            return None;
+        }
+        let Some(c) = up
+            .cells
+            .iter()
+            .filter(|c| c.x0 < x1 && c.x1 > x0)
+            .max_by(|a, b| overlap(a, x0, x1).total_cmp(&overlap(b, x0, x1)))
+        else {
+            continue;
+        };
+        let h = up
+            .hits
+            .iter()
+            .find(|h| h.start >= c.start && h.start < c.end && h.f != F::Ignore)?;
+        return alone_in_cell(up, h).then_some(h.f);
     }
     None
 }
@@ -2148,7 +2179,13 @@ fn parties(ctx: &Ctx, acc: &mut Acc) {
             {
                 continue;
             }
-            let label = ln.hits.iter().rfind(|h| h.end <= at).map(|h| h.f);
+            let same_line = ln.hits.iter().rfind(|h| h.end <= at).map(|h| h.f);
+            let label = match same_line {
+                Some(F::VatId | F::CustomerVat) => same_line,
+                _ => heading_above(ctx, li, at)
+                    .filter(|f| matches!(f, F::VatId | F::CustomerVat))
+                    .or(same_line),
+            };
             let cust = label == Some(F::CustomerVat)
                 || in_customer_block(li, at) && label != Some(F::VatId);
             let labelled = matches!(label, Some(F::VatId | F::CustomerVat));
@@ -2578,7 +2615,16 @@ fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
                     .find(|a| a.percent)
                     .map(|a| a.num)
                     .or_else(|| {
-                        find_amounts(&ln.text[..h.start], ctx.dec)
+                        // A rate printed before the label ("19 % MwSt."), but not
+                        // one belonging to an earlier total on the same line.
+                        let from = ln
+                            .hits
+                            .iter()
+                            .filter(|o| o.end <= h.start)
+                            .map(|o| o.end)
+                            .max()
+                            .unwrap_or(0);
+                        find_amounts(&ln.text[from..h.start], ctx.dec)
                             .into_iter()
                             .find(|a| a.percent)
                             .map(|a| a.num)
@@ -2587,7 +2633,14 @@ fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
                 None
             };
             let basis = if h.f == F::Tax && found.len() >= 2 {
-                Some(found[found.len() - 2].num)
+                let b = &found[found.len() - 2];
+                // `VAT 21 % (3,845.61)  807.58`: next to a rate the bracket
+                // names the taxed basis; it is no accounting negative.
+                Some(if rate.is_some() && b.bracketed && b.num.digits < 0 {
+                    b.num.negated()
+                } else {
+                    b.num
+                })
             } else {
                 None
             };
@@ -2698,8 +2751,11 @@ fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
         }
     }
     // Prepaid and amount due.
+    // BT-113 is an amount already paid: `Less deposit -1,232.85` prints the
+    // subtraction, the amount itself is positive.
     if let Some(p) = of(F::Prepaid).next_back() {
-        put(acc, "prepaid", (minor(p.num).unwrap_or(0), p.idx), 0.8);
+        let v = minor(p.num).unwrap_or(0).saturating_abs();
+        put(acc, "prepaid", (v, p.idx), 0.8);
     }
     // Amount due: the labelled value that closes gross - prepaid, else the last.
     let expected_due = acc.inv.gross_total.as_ref().map(|g| {

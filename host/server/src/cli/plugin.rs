@@ -37,14 +37,27 @@ macro_rules! out {
 
 pub fn run(cmd: PluginCommand) -> Result<ExitCode> {
     match cmd {
-        PluginCommand::Check { component, grant_history, json } => {
-            let bytes = std::fs::read(&component).with_context(|| format!("cannot read `{}`", component.display()))?;
+        PluginCommand::Check {
+            component,
+            grant_history,
+            json,
+        } => {
+            let bytes = std::fs::read(&component)
+                .with_context(|| format!("cannot read `{}`", component.display()))?;
             let rt = setup::runtime(None)?;
-            let report = match rt.inspect(&bytes, Grants { history: grant_history }) {
+            let report = match rt.inspect(
+                &bytes,
+                Grants {
+                    history: grant_history,
+                },
+            ) {
                 Ok((report, _)) => report,
                 Err(e) => {
                     if json {
-                        out!("{}", serde_json::json!({"file": component, "accepted": false, "problems": [e.to_string()]}));
+                        out!(
+                            "{}",
+                            serde_json::json!({"file": component, "accepted": false, "problems": [e.to_string()]})
+                        );
                     } else {
                         out!("{}: refused\n  - {e}", component.display());
                     }
@@ -58,10 +71,19 @@ pub fn run(cmd: PluginCommand) -> Result<ExitCode> {
                 v["accepted"] = serde_json::json!(accepted);
                 out!("{v}");
             } else {
-                out!("{}: {}", component.display(), if accepted { "accepted" } else { "refused" });
+                out!(
+                    "{}: {}",
+                    component.display(),
+                    if accepted { "accepted" } else { "refused" }
+                );
                 out!("  sha256:  {}", report.digest);
                 out!("  size:    {} bytes", report.size);
-                out!("  world:   {}", report.world.map_or("none".into(), |w| format!("papyr:pipeline/{w}@0.1.0")));
+                out!(
+                    "  world:   {}",
+                    report
+                        .world
+                        .map_or("none".into(), |w| format!("papyr:pipeline/{w}@0.1.0"))
+                );
                 out!("  exports: {}", report.exports.join(", "));
                 out!("  imports:");
                 for i in &report.imports {
@@ -71,7 +93,11 @@ pub fn run(cmd: PluginCommand) -> Result<ExitCode> {
                     out!("  problem: {p}");
                 }
             }
-            Ok(if accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if accepted {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

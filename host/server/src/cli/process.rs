@@ -52,14 +52,18 @@ pub struct ProcessArgs {
 fn is_sidecar(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     // JSON is never a document (e-invoices are XML): sidecars, tenant files, truth.
-    name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".report.pdf") || name.starts_with('.')
+    name.ends_with(".json")
+        || name.ends_with(".jsonl")
+        || name.ends_with(".report.pdf")
+        || name.starts_with('.')
 }
 
 /// Expand folders (sorted by name, not recursive into hidden files).
 pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in inputs {
-        let meta = std::fs::metadata(p).with_context(|| format!("cannot read `{}`", p.display()))?;
+        let meta =
+            std::fs::metadata(p).with_context(|| format!("cannot read `{}`", p.display()))?;
         if meta.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("cannot list folder `{}`", p.display()))?
@@ -79,10 +83,15 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 pub fn tenant_context(tenant: Option<&Path>, today: Option<&str>) -> Result<TenantContext> {
     let file = match tenant {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read tenant file `{}`", p.display()))?;
-            TenantFile::from_json(&text).with_context(|| format!("invalid tenant file `{}`", p.display()))?
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read tenant file `{}`", p.display()))?;
+            TenantFile::from_json(&text)
+                .with_context(|| format!("invalid tenant file `{}`", p.display()))?
         }
-        None => TenantFile { name: "Local files".into(), ..TenantFile::default() },
+        None => TenantFile {
+            name: "Local files".into(),
+            ..TenantFile::default()
+        },
     };
     let vendors = file.vendors.iter().map(convert::vendor).collect();
     setup::tenant_context(&file, today, Arc::new(MemoryHistory::new(vendors)))
@@ -93,14 +102,23 @@ pub fn read_document(path: &Path) -> Result<DocumentInput> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let sidecar = PathBuf::from(format!("{}.origin.json", path.display()));
     let origin = if sidecar.exists() {
-        let text = std::fs::read_to_string(&sidecar).with_context(|| format!("cannot read `{}`", sidecar.display()))?;
-        let o: OriginFile = serde_json::from_str(&text).with_context(|| format!("invalid origin sidecar `{}`", sidecar.display()))?;
+        let text = std::fs::read_to_string(&sidecar)
+            .with_context(|| format!("cannot read `{}`", sidecar.display()))?;
+        let o: OriginFile = serde_json::from_str(&text)
+            .with_context(|| format!("invalid origin sidecar `{}`", sidecar.display()))?;
         o.into_wit("cli")
     } else {
         OriginFile::default().into_wit("cli")
     };
-    let filename = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    Ok(DocumentInput { filename, bytes, origin })
+    let filename = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(DocumentInput {
+        filename,
+        bytes,
+        origin,
+    })
 }
 
 /// A document that could not even be read still gets an output line.
@@ -125,25 +143,51 @@ fn unreadable(path: &Path, e: &anyhow::Error) -> ProcessOutput {
 pub fn run(args: ProcessArgs) -> Result<ExitCode> {
     let files = expand(&args.files)?;
     if files.is_empty() {
-        bail!("no documents found in {}", args.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "no documents found in {}",
+            args.files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if args.report.is_some() && files.len() != 1 {
-        bail!("--report writes one document's report; with {} documents use --report-dir DIR", files.len());
+        bail!(
+            "--report writes one document's report; with {} documents use --report-dir DIR",
+            files.len()
+        );
     }
     if let Some(dir) = &args.report_dir {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create report folder `{}`", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create report folder `{}`", dir.display()))?;
     }
     let tenant = tenant_context(args.tenant.as_deref(), args.today.as_deref())?;
     let rt = setup::runtime(args.cache_dir.clone().or_else(setup::default_cache_dir))?;
     let mut plugins = setup::builtin_plugins(&rt)?;
     for path in &args.rules {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read rule component `{}`", path.display()))?;
-        let name = setup::plugin_name(&path.file_stem().map_or("rule".into(), |s| s.to_string_lossy().into_owned()));
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read rule component `{}`", path.display()))?;
+        let name = setup::plugin_name(
+            &path
+                .file_stem()
+                .map_or("rule".into(), |s| s.to_string_lossy().into_owned()),
+        );
         let plugin = rt
-            .load(&name, &bytes, Grants { history: args.grant_history })
+            .load(
+                &name,
+                &bytes,
+                Grants {
+                    history: args.grant_history,
+                },
+            )
             .with_context(|| format!("rule component `{}` refused", path.display()))?;
         if plugin.world != papyr_runtime::World::FraudRule {
-            bail!("`{}` implements the {} world; --rule takes fraud-rule components", path.display(), plugin.world.name());
+            bail!(
+                "`{}` implements the {} world; --rule takes fraud-rule components",
+                path.display(),
+                plugin.world.name()
+            );
         }
         if plugins.fraud.iter().any(|p| p.name == name) {
             bail!("two rule components are named `{name}`; rename one of the files");
@@ -156,10 +200,16 @@ pub fn run(args: ProcessArgs) -> Result<ExitCode> {
         .chain(plugins.fraud.iter().map(|p| p.name.clone()))
         .collect();
     if let Some(unknown) = tenant.plugin_config.keys().find(|k| !running.contains(k)) {
-        bail!("the tenant file configures plugin `{unknown}`, which is not running (running: {})", running.join(", "));
+        bail!(
+            "the tenant file configures plugin `{unknown}`, which is not running (running: {})",
+            running.join(", ")
+        );
     }
     let render = args.report.is_some() || args.report_dir.is_some();
-    let mut options = PipelineOptions { render_report: render, ..PipelineOptions::default() };
+    let mut options = PipelineOptions {
+        render_report: render,
+        ..PipelineOptions::default()
+    };
     if let Some(w) = args.workers {
         options.workers = w.max(1);
     }
@@ -173,13 +223,16 @@ pub fn run(args: ProcessArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut read_errors: Vec<(usize, ProcessOutput)> = Vec::new();
-    let docs = files.iter().enumerate().filter_map(|(i, p)| match read_document(p) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            read_errors.push((i, unreadable(p, &e)));
-            None
-        }
-    });
+    let docs = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match read_document(p) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                read_errors.push((i, unreadable(p, &e)));
+                None
+            }
+        });
     let mut write_error: Option<anyhow::Error> = None;
     // Unreadable files are reported at the end; they never stop the others.
     let docs: Vec<_> = docs.collect();
@@ -191,16 +244,25 @@ pub fn run(args: ProcessArgs) -> Result<ExitCode> {
         if let Some(pdf) = &processed.report_pdf {
             let target = match (&args.report, &args.report_dir) {
                 (Some(path), _) => Some(path.clone()),
-                (None, Some(dir)) => Some(dir.join(format!("{}.report.pdf", processed.output.file))),
+                (None, Some(dir)) => {
+                    Some(dir.join(format!("{}.report.pdf", processed.output.file)))
+                }
                 _ => None,
             };
             if let Some(path) = target
                 && let Err(e) = std::fs::write(&path, pdf)
             {
-                write_error.get_or_insert(anyhow::anyhow!("cannot write report `{}`: {e}", path.display()));
+                write_error.get_or_insert(anyhow::anyhow!(
+                    "cannot write report `{}`: {e}",
+                    path.display()
+                ));
             }
         }
-        let res = if args.json { print_json(&mut out, &processed.output) } else { print_summary(&mut out, &processed.output) };
+        let res = if args.json {
+            print_json(&mut out, &processed.output)
+        } else {
+            print_summary(&mut out, &processed.output)
+        };
         if let Err(e) = res {
             write_error.get_or_insert(e);
         }
@@ -211,7 +273,11 @@ pub fn run(args: ProcessArgs) -> Result<ExitCode> {
     });
     for (_, o) in &read_errors {
         failed += 1;
-        if args.json { print_json(&mut out, o)? } else { print_summary(&mut out, o)? }
+        if args.json {
+            print_json(&mut out, o)?
+        } else {
+            print_summary(&mut out, o)?
+        }
     }
     out.flush()?;
     if let Some(e) = write_error {
@@ -225,19 +291,30 @@ pub fn run(args: ProcessArgs) -> Result<ExitCode> {
             secs,
             (done as f64) / secs.max(1e-9),
             failed,
-            if let Some(d) = &args.report_dir { format!("; reports in {}", d.display()) } else { String::new() }
+            if let Some(d) = &args.report_dir {
+                format!("; reports in {}", d.display())
+            } else {
+                String::new()
+            }
         );
     }
     if std::env::var_os("PAPYR_PRINT_PEAK_RSS").is_some() {
         eprintln!("peak_rss_kib={}", peak_rss_kib().unwrap_or(0));
     }
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Peak resident set size of this process (Linux), for `papyr bench`.
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
 fn print_json(out: &mut impl Write, o: &ProcessOutput) -> Result<()> {
@@ -266,7 +343,9 @@ fn print_json(out: &mut impl Write, o: &ProcessOutput) -> Result<()> {
 }
 
 fn print_summary(out: &mut impl Write, o: &ProcessOutput) -> Result<()> {
-    let kind = o.classification.as_ref().map_or("?".to_string(), |c| format!("{} ({:.2})", c.kind, c.confidence));
+    let kind = o.classification.as_ref().map_or("?".to_string(), |c| {
+        format!("{} ({:.2})", c.kind, c.confidence)
+    });
     writeln!(out, "{}  {}", o.file, kind)?;
     if let Some(f) = &o.fields {
         let na = || "—".to_string();
@@ -278,13 +357,26 @@ fn print_summary(out: &mut impl Write, o: &ProcessOutput) -> Result<()> {
             f.issue_date.clone().unwrap_or_else(na),
             f.gross_total.clone().unwrap_or_else(na),
             f.currency.clone().unwrap_or_default(),
-            f.iban.as_ref().map(|i| format!(" · IBAN {i}")).unwrap_or_default(),
+            f.iban
+                .as_ref()
+                .map(|i| format!(" · IBAN {i}"))
+                .unwrap_or_default(),
         )?;
     }
     for f in &o.findings {
-        writeln!(out, "  ! {:?} {} ({}): {}", f.severity, f.rule, f.score, f.message)?;
+        writeln!(
+            out,
+            "  ! {:?} {} ({}): {}",
+            f.severity, f.rule, f.score, f.message
+        )?;
     }
-    writeln!(out, "  → {} (risk {}) {}", o.decision, o.risk_score, o.decision_reasons.join("; "))?;
+    writeln!(
+        out,
+        "  → {} (risk {}) {}",
+        o.decision,
+        o.risk_score,
+        o.decision_reasons.join("; ")
+    )?;
     if let Some(e) = &o.error {
         writeln!(out, "  error: {e}")?;
     }

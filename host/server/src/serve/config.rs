@@ -93,64 +93,102 @@ pub struct DemoConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into() }
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+        }
     }
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
-        DataConfig { dir: PathBuf::from("papyr-data"), cache_dir: None }
+        DataConfig {
+            dir: PathBuf::from("papyr-data"),
+            cache_dir: None,
+        }
     }
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: None, max_connections: 8 }
+        DatabaseConfig {
+            url: None,
+            max_connections: 8,
+        }
     }
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { count: 2, lease_secs: 30, max_attempts: 5, poll_ms: 100, shutdown_grace_secs: 20 }
+        WorkerConfig {
+            count: 2,
+            lease_secs: 30,
+            max_attempts: 5,
+            poll_ms: 100,
+            shutdown_grace_secs: 20,
+        }
     }
 }
 
 impl Default for IntakeConfig {
     fn default() -> Self {
-        IntakeConfig { watch_dir: None, poll_ms: 500 }
+        IntakeConfig {
+            watch_dir: None,
+            poll_ms: 500,
+        }
     }
 }
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        DemoConfig { enabled: true, tenant: "demo".into() }
+        DemoConfig {
+            enabled: true,
+            tenant: "demo".into(),
+        }
     }
 }
 
 impl Config {
     /// Defaults → file → environment.
-    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> Result<Config> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config> {
         let mut table = toml::Table::new();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file `{}`", path.display()))?;
-            table = text.parse::<toml::Table>().with_context(|| format!("config file `{}` is not valid TOML", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file `{}`", path.display()))?;
+            table = text
+                .parse::<toml::Table>()
+                .with_context(|| format!("config file `{}` is not valid TOML", path.display()))?;
         }
         for (key, value) in env {
-            let Some(rest) = key.strip_prefix("PAPYR_") else { continue };
-            let Some((section, field)) = rest.split_once("__") else { continue };
+            let Some(rest) = key.strip_prefix("PAPYR_") else {
+                continue;
+            };
+            let Some((section, field)) = rest.split_once("__") else {
+                continue;
+            };
             let (section, field) = (section.to_lowercase(), field.to_lowercase());
             if section == "storage" && field == "azure_key" {
                 continue; // read by the storage client itself; never part of the config
             }
-            let entry = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            let Some(t) = entry.as_table_mut() else { bail!("config: `{section}` must be a section") };
+            let entry = table
+                .entry(section.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let Some(t) = entry.as_table_mut() else {
+                bail!("config: `{section}` must be a section")
+            };
             t.insert(field, env_value(&value));
         }
-        let cfg: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-            let path = e.path().to_string();
-            let env = format!("PAPYR_{}", path.to_uppercase().replacen('.', "__", 1));
-            anyhow::anyhow!("invalid configuration: {path}: {} (file key `{path}`, environment {env})", e.inner().message())
-        })?;
+        let cfg: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let path = e.path().to_string();
+                let env = format!("PAPYR_{}", path.to_uppercase().replacen('.', "__", 1));
+                anyhow::anyhow!(
+                    "invalid configuration: {path}: {} (file key `{path}`, environment {env})",
+                    e.inner().message()
+                )
+            })?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -172,24 +210,44 @@ impl Config {
     }
 
     pub fn database_url(&self) -> String {
-        self.database.url.clone().unwrap_or_else(|| format!("sqlite://{}", abs(&self.data.dir.join("papyr.db")).display()))
+        self.database.url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                abs(&self.data.dir.join("papyr.db")).display()
+            )
+        })
     }
 
     pub fn storage_url(&self) -> String {
-        self.storage.url.clone().unwrap_or_else(|| abs(&self.data.dir.join("blobs")).display().to_string())
+        self.storage
+            .url
+            .clone()
+            .unwrap_or_else(|| abs(&self.data.dir.join("blobs")).display().to_string())
     }
 
     pub fn watch_dir(&self) -> PathBuf {
-        self.intake.watch_dir.clone().unwrap_or_else(|| self.data.dir.join("inbox"))
+        self.intake
+            .watch_dir
+            .clone()
+            .unwrap_or_else(|| self.data.dir.join("inbox"))
     }
 
     pub fn cache_dir(&self) -> PathBuf {
-        self.data.cache_dir.clone().unwrap_or_else(|| self.data.dir.join("cache"))
+        self.data
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| self.data.dir.join("cache"))
     }
 }
 
 fn abs(p: &Path) -> PathBuf {
-    if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf()) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
 }
 
 /// Environment values are strings; numbers and booleans are recognised so they fit
@@ -209,15 +267,27 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>().into_iter()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
     fn layers_defaults_file_env() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("papyr.toml");
-        std::fs::write(&file, "[workers]\ncount = 3\nlease_secs = 9\n[server]\nlisten = \"127.0.0.1:9000\"\n").unwrap();
-        let c = Config::load(Some(&file), env(&[("PAPYR_WORKERS__COUNT", "4"), ("PAPYR_LOG", "debug")])).unwrap();
+        std::fs::write(
+            &file,
+            "[workers]\ncount = 3\nlease_secs = 9\n[server]\nlisten = \"127.0.0.1:9000\"\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[("PAPYR_WORKERS__COUNT", "4"), ("PAPYR_LOG", "debug")]),
+        )
+        .unwrap();
         assert_eq!(c.workers.count, 4, "env beats file");
         assert_eq!(c.workers.lease_secs, 9, "file beats default");
         assert_eq!(c.server.listen, "127.0.0.1:9000");
@@ -226,17 +296,27 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let e = Config::load(None, env(&[("PAPYR_WORKERS__COUNT", "lots")])).unwrap_err().to_string();
+        let e = Config::load(None, env(&[("PAPYR_WORKERS__COUNT", "lots")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("count"), "{e}");
-        let e = Config::load(None, env(&[("PAPYR_WORKERS__COUNTT", "2")])).unwrap_err().to_string();
+        let e = Config::load(None, env(&[("PAPYR_WORKERS__COUNTT", "2")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("countt"), "{e}");
-        let e = Config::load(None, env(&[("PAPYR_SERVER__LISTEN", "localhost")])).unwrap_err().to_string();
+        let e = Config::load(None, env(&[("PAPYR_SERVER__LISTEN", "localhost")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("PAPYR_SERVER__LISTEN"), "{e}");
     }
 
     #[test]
     fn database_url_is_redacted_in_debug() {
-        let c = Config::load(None, env(&[("PAPYR_DATABASE__URL", "postgres://u:hunter2@h/db")])).unwrap();
+        let c = Config::load(
+            None,
+            env(&[("PAPYR_DATABASE__URL", "postgres://u:hunter2@h/db")]),
+        )
+        .unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 }

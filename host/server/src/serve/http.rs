@@ -10,7 +10,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics)).with_state(shared)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(shared)
 }
 
 async fn healthz() -> &'static str {
@@ -39,12 +43,24 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
         (StatusCode::OK, "ready\n".to_string())
     } else {
         // The causes are operational (which dependency), never document contents.
-        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready\n{}\n", problems.join("\n")))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready\n{}\n", problems.join("\n")),
+        )
     }
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let queue = tokio::time::timeout(Duration::from_secs(2), shared.db.queue_depth()).await.ok().and_then(Result::ok);
-    let ready = queue.is_some() && tokio::time::timeout(Duration::from_secs(2), shared.blob.health()).await.is_ok_and(|r| r.is_ok());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], shared.metrics.render(queue.as_deref(), ready))
+    let queue = tokio::time::timeout(Duration::from_secs(2), shared.db.queue_depth())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    let ready = queue.is_some()
+        && tokio::time::timeout(Duration::from_secs(2), shared.blob.health())
+            .await
+            .is_ok_and(|r| r.is_ok());
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        shared.metrics.render(queue.as_deref(), ready),
+    )
 }

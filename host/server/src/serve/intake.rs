@@ -38,7 +38,10 @@ pub async fn run(shared: Arc<Shared>, mut phase: super::worker::Phase) {
 
 fn is_candidate(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    !(name.starts_with('.') || name.ends_with(".json") || name.ends_with(".part") || name.ends_with(".tmp"))
+    !(name.starts_with('.')
+        || name.ends_with(".json")
+        || name.ends_with(".part")
+        || name.ends_with(".tmp"))
 }
 
 /// One pass over the watch folder; returns how many files were taken in.
@@ -46,7 +49,9 @@ pub async fn scan(shared: &Arc<Shared>) -> Result<usize> {
     let root = shared.cfg.watch_dir();
     let mut batches: Vec<(String, Vec<PathBuf>)> = Vec::new();
     let mut top = Vec::new();
-    let mut dir = tokio::fs::read_dir(&root).await.with_context(|| format!("cannot list the watch folder {}", root.display()))?;
+    let mut dir = tokio::fs::read_dir(&root)
+        .await
+        .with_context(|| format!("cannot list the watch folder {}", root.display()))?;
     while let Some(e) = dir.next_entry().await? {
         let path = e.path();
         let ft = e.file_type().await?;
@@ -75,24 +80,48 @@ pub async fn scan(shared: &Arc<Shared>) -> Result<usize> {
             continue;
         }
         let tenant_id = shared.db.ensure_tenant(&slug, &slug, "{}").await?;
-        for path in files {
-            let fresh = std::fs::metadata(&path).and_then(|m| m.modified()).is_ok_and(|t| SystemTime::now().duration_since(t).unwrap_or_default() < SETTLE);
-            if fresh {
-                continue;
+        let settled: Vec<PathBuf> = files
+            .into_iter()
+            .filter(|p| {
+                !std::fs::metadata(p)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| SystemTime::now().duration_since(t).unwrap_or_default() < SETTLE)
+            })
+            .collect();
+        // Storing the bytes (with fsync) dominates: do a few files at once, then
+        // record them in name order.
+        for chunk in settled.chunks(8) {
+            let mut set = tokio::task::JoinSet::new();
+            for (i, path) in chunk.iter().enumerate() {
+                let (shared, path) = (shared.clone(), path.clone());
+                set.spawn(async move { (i, store_file(&shared, &path).await) });
             }
-            if take_in(shared, &tenant_id, &slug, &path).await? {
-                n += 1;
+            let mut staged: Vec<(usize, Result<Option<Staged>>)> = set.join_all().await;
+            staged.sort_by_key(|(i, _)| *i);
+            for (_, s) in staged {
+                if let Some(s) = s? {
+                    record(shared, &tenant_id, &slug, s).await?;
+                    n += 1;
+                }
             }
         }
     }
     Ok(n)
 }
 
-async fn take_in(shared: &Arc<Shared>, tenant_id: &str, slug: &str, path: &Path) -> Result<bool> {
+/// A file whose bytes are in object storage, ready to be recorded.
+struct Staged {
+    path: PathBuf,
+    sidecar: PathBuf,
+    doc: NewDocument,
+}
+
+/// Read a file and store its bytes; `None` when another replica took it first.
+async fn store_file(shared: &Arc<Shared>, path: &Path) -> Result<Option<Staged>> {
     let bytes = match tokio::fs::read(path).await {
         Ok(b) => b,
         // Another replica sharing the folder moved it first.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     let sha256 = papyr_runtime::registry::sha256_hex(&bytes);
@@ -100,45 +129,88 @@ async fn take_in(shared: &Arc<Shared>, tenant_id: &str, slug: &str, path: &Path)
     let key = format!("documents/{sha256}");
     // The bytes are stored before the job that needs them is committed.
     if !shared.blob.exists(&key).await? {
-        shared.blob.put(&key, &bytes, media_type).await.with_context(|| format!("cannot store {}", path.display()))?;
+        shared
+            .blob
+            .put(&key, &bytes, media_type)
+            .await
+            .with_context(|| format!("cannot store {}", path.display()))?;
     }
     let sidecar = PathBuf::from(format!("{}.origin.json", path.display()));
     let mut origin: OriginFile = match tokio::fs::read_to_string(&sidecar).await {
-        Ok(text) => serde_json::from_str(&text).with_context(|| format!("invalid origin sidecar {}", sidecar.display()))?,
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("invalid origin sidecar {}", sidecar.display()))?,
         Err(_) => OriginFile::default(),
     };
     if origin.received_at.is_none() {
-        let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         origin.received_at = Some(papyr_runtime::pipeline::unix_to_rfc3339(now));
     }
     let message_id = origin.message_id.clone();
-    let channel = origin.channel.clone().unwrap_or_else(|| "watch-folder".into());
+    let channel = origin
+        .channel
+        .clone()
+        .unwrap_or_else(|| "watch-folder".into());
     let origin_json = serde_json::to_string(&origin_value(&origin)).unwrap_or_else(|_| "{}".into());
-    let filename = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let doc = NewDocument { filename: filename.clone(), sha256, size: bytes.len() as i64, media_type: media_type.into(), blob_key: key, message_id, origin_json, channel };
-    let outcome = shared.db.intake(tenant_id, &doc, shared.cfg.workers.max_attempts as i64).await?;
+    let filename = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let doc = NewDocument {
+        filename,
+        sha256,
+        size: bytes.len() as i64,
+        media_type: media_type.into(),
+        blob_key: key,
+        message_id,
+        origin_json,
+        channel,
+    };
+    Ok(Some(Staged {
+        path: path.to_path_buf(),
+        sidecar,
+        doc,
+    }))
+}
+
+/// Record a stored file (document and first job in one transaction), then move it
+/// out of the watch folder.
+async fn record(shared: &Arc<Shared>, tenant_id: &str, slug: &str, staged: Staged) -> Result<()> {
+    let Staged { path, sidecar, doc } = staged;
+    let filename = doc.filename.clone();
+    let outcome = shared
+        .db
+        .intake(tenant_id, &doc, shared.cfg.workers.max_attempts as i64)
+        .await?;
     match &outcome {
         Intake::Created { document_id } => {
             shared.metrics.intake("created");
             tracing::info!(tenant = slug, document = %document_id, file = %filename, "document received");
         }
-        Intake::Duplicate { document_id, reason } => {
+        Intake::Duplicate {
+            document_id,
+            reason,
+        } => {
             shared.metrics.intake("duplicate");
             tracing::info!(tenant = slug, document = %document_id, file = %filename, reason, "already received; linked, not processed again");
         }
     }
     let done = shared.cfg.watch_dir().join(".processed").join(slug);
     tokio::fs::create_dir_all(&done).await?;
-    for p in [path.to_path_buf(), sidecar] {
+    for p in [path, sidecar] {
         if let Some(name) = p.file_name() {
             match tokio::fs::rename(&p, done.join(name)).await {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e).with_context(|| format!("cannot move {} out of the watch folder", p.display())),
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!("cannot move {} out of the watch folder", p.display())
+                    });
+                }
             }
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 fn origin_value(o: &OriginFile) -> serde_json::Value {

@@ -4,7 +4,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Histogram buckets in seconds for stage latencies.
-const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -45,7 +47,9 @@ impl Metrics {
 
     pub fn stage_failed(&self, stage: &str, kind: &str) {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        *g.stage_failures.entry((stage.to_string(), kind.to_string())).or_default() += 1;
+        *g.stage_failures
+            .entry((stage.to_string(), kind.to_string()))
+            .or_default() += 1;
     }
 
     pub fn document_final(&self, status: &str) {
@@ -67,7 +71,9 @@ impl Metrics {
         o.push_str(&format!("papyr_ready {}\n", ready as u8));
         o.push_str("# HELP papyr_queue_depth Jobs waiting or running, per stage.\n# TYPE papyr_queue_depth gauge\n");
         for stage in ["extract", "check", "report"] {
-            let n = queue.and_then(|q| q.iter().find(|(s, _)| s == stage).map(|(_, n)| *n)).unwrap_or(0);
+            let n = queue
+                .and_then(|q| q.iter().find(|(s, _)| s == stage).map(|(_, n)| *n))
+                .unwrap_or(0);
             if queue.is_some() {
                 o.push_str(&format!("papyr_queue_depth{{stage=\"{stage}\"}} {n}\n"));
             }
@@ -75,23 +81,41 @@ impl Metrics {
         o.push_str("# HELP papyr_stage_duration_seconds Time a stage job took, including storage and database work.\n# TYPE papyr_stage_duration_seconds histogram\n");
         for (stage, h) in &g.stage_latency {
             for (i, b) in BUCKETS.iter().enumerate() {
-                o.push_str(&format!("papyr_stage_duration_seconds_bucket{{stage=\"{stage}\",le=\"{b}\"}} {}\n", h.counts[i]));
+                o.push_str(&format!(
+                    "papyr_stage_duration_seconds_bucket{{stage=\"{stage}\",le=\"{b}\"}} {}\n",
+                    h.counts[i]
+                ));
             }
-            o.push_str(&format!("papyr_stage_duration_seconds_bucket{{stage=\"{stage}\",le=\"+Inf\"}} {}\n", h.count));
-            o.push_str(&format!("papyr_stage_duration_seconds_sum{{stage=\"{stage}\"}} {}\n", h.sum));
-            o.push_str(&format!("papyr_stage_duration_seconds_count{{stage=\"{stage}\"}} {}\n", h.count));
+            o.push_str(&format!(
+                "papyr_stage_duration_seconds_bucket{{stage=\"{stage}\",le=\"+Inf\"}} {}\n",
+                h.count
+            ));
+            o.push_str(&format!(
+                "papyr_stage_duration_seconds_sum{{stage=\"{stage}\"}} {}\n",
+                h.sum
+            ));
+            o.push_str(&format!(
+                "papyr_stage_duration_seconds_count{{stage=\"{stage}\"}} {}\n",
+                h.count
+            ));
         }
         o.push_str("# HELP papyr_stage_failures_total Failed stage attempts by kind (retry, parked, lease-lost).\n# TYPE papyr_stage_failures_total counter\n");
         for ((stage, kind), n) in &g.stage_failures {
-            o.push_str(&format!("papyr_stage_failures_total{{stage=\"{stage}\",kind=\"{kind}\"}} {n}\n"));
+            o.push_str(&format!(
+                "papyr_stage_failures_total{{stage=\"{stage}\",kind=\"{kind}\"}} {n}\n"
+            ));
         }
         o.push_str("# HELP papyr_documents_completed_total Documents that reached a final state in this process.\n# TYPE papyr_documents_completed_total counter\n");
         for (status, n) in &g.documents_done {
-            o.push_str(&format!("papyr_documents_completed_total{{status=\"{status}\"}} {n}\n"));
+            o.push_str(&format!(
+                "papyr_documents_completed_total{{status=\"{status}\"}} {n}\n"
+            ));
         }
         o.push_str("# HELP papyr_intake_total Files taken in by outcome (created, duplicate, error).\n# TYPE papyr_intake_total counter\n");
         for (outcome, n) in &g.intake {
-            o.push_str(&format!("papyr_intake_total{{outcome=\"{outcome}\"}} {n}\n"));
+            o.push_str(&format!(
+                "papyr_intake_total{{outcome=\"{outcome}\"}} {n}\n"
+            ));
         }
         o
     }

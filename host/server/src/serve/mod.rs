@@ -51,10 +51,17 @@ pub struct Shared {
     pub metrics: metrics::Metrics,
     /// `<host>-<pid>`: worker ids are this plus `-w<n>`.
     pub worker_prefix: String,
+    /// Tenant settings and vendor masters, refreshed every few seconds.
+    pub tenants: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, Arc<stages::TenantData>)>,
+    >,
 }
 
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("failed to start the async runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
     rt.block_on(serve(args))
 }
 
@@ -80,7 +87,12 @@ fn prepare_data_dir(cfg: &Config) -> Result<()> {
         .and_then(|_| std::fs::write(&probe, b"ok"))
         .and_then(|_| std::fs::remove_file(&probe))
         .map_err(|e| anyhow::anyhow!("data directory {} is not writable ({e}): set PAPYR_DATA__DIR or --data-dir to a writable folder", dir.display()))?;
-    std::fs::create_dir_all(cfg.watch_dir()).with_context(|| format!("cannot create the watch folder {}", cfg.watch_dir().display()))?;
+    std::fs::create_dir_all(cfg.watch_dir()).with_context(|| {
+        format!(
+            "cannot create the watch folder {}",
+            cfg.watch_dir().display()
+        )
+    })?;
     Ok(())
 }
 
@@ -88,16 +100,32 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     let cfg = load_config(&args)?;
     prepare_data_dir(&cfg)?;
     let db_url = cfg.database_url();
-    let db = Db::connect(&db_url, cfg.database.max_connections).await.context("check PAPYR_DATABASE__URL")?;
-    db.migrate().await.context("failed to prepare the database schema")?;
+    let db = Db::connect(&db_url, cfg.database.max_connections)
+        .await
+        .context("check PAPYR_DATABASE__URL")?;
+    db.migrate()
+        .await
+        .context("failed to prepare the database schema")?;
     let blob = BlobStore::from_url(&cfg.storage_url()).context("check PAPYR_STORAGE__URL")?;
-    blob.ensure_ready().await.with_context(|| format!("object storage ({}) is not usable", blob.describe()))?;
+    blob.ensure_ready()
+        .await
+        .with_context(|| format!("object storage ({}) is not usable", blob.describe()))?;
 
     let runtime = setup::runtime(Some(cfg.cache_dir()))?;
     let plugins = setup::builtin_plugins(&runtime)?;
     // Stage parallelism comes from the workers; each stage call runs on one thread.
-    let pipeline = Arc::new(setup::pipeline(runtime, plugins, PipelineOptions { workers: 1, render_report: false, ..PipelineOptions::default() })?);
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "papyr".into());
+    let pipeline = Arc::new(setup::pipeline(
+        runtime,
+        plugins,
+        PipelineOptions {
+            workers: 1,
+            render_report: false,
+            ..PipelineOptions::default()
+        },
+    )?);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "papyr".into());
     let shared = Arc::new(Shared {
         worker_prefix: format!("{host}-{}", std::process::id()),
         cfg: cfg.clone(),
@@ -105,14 +133,22 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         blob,
         pipeline,
         metrics: metrics::Metrics::default(),
+        tenants: Default::default(),
     });
     if cfg.demo.enabled {
-        seed_demo(&shared).await.context("failed to set up the demo tenant")?;
+        seed_demo(&shared)
+            .await
+            .context("failed to set up the demo tenant")?;
     }
 
     let listener = tokio::net::TcpListener::bind(&cfg.server.listen)
         .await
-        .with_context(|| format!("cannot listen on {} (set PAPYR_SERVER__LISTEN or --listen)", cfg.server.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (set PAPYR_SERVER__LISTEN or --listen)",
+                cfg.server.listen
+            )
+        })?;
     let (phase_tx, phase) = tokio::sync::watch::channel(0u8);
     tracing::info!(
         listen = %cfg.server.listen,
@@ -144,13 +180,18 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
             .await;
     });
     let intake_task = tokio::spawn(intake::run(shared.clone(), phase.clone()));
-    let workers: Vec<_> = (0..cfg.workers.count).map(|n| tokio::spawn(worker::run(shared.clone(), n, phase.clone()))).collect();
+    let workers: Vec<_> = (0..cfg.workers.count)
+        .map(|n| tokio::spawn(worker::run(shared.clone(), n, phase.clone())))
+        .collect();
 
     if args.exit_when_idle {
         wait_idle(&shared).await;
     } else {
         shutdown_signal().await;
-        eprintln!("papyr serve: shutting down (finishing in-flight stages for up to {} s)", cfg.workers.shutdown_grace_secs);
+        eprintln!(
+            "papyr serve: shutting down (finishing in-flight stages for up to {} s)",
+            cfg.workers.shutdown_grace_secs
+        );
     }
     let _ = phase_tx.send(1);
     let _ = intake_task.await;
@@ -193,7 +234,11 @@ async fn wait_idle(shared: &Arc<Shared>) {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let inbox_empty = intake_pending(shared).await == 0;
         let jobs = shared.db.pending_jobs().await.unwrap_or(1);
-        quiet = if inbox_empty && jobs == 0 { quiet + 1 } else { 0 };
+        quiet = if inbox_empty && jobs == 0 {
+            quiet + 1
+        } else {
+            0
+        };
         if quiet >= 3 {
             return;
         }
@@ -202,7 +247,9 @@ async fn wait_idle(shared: &Arc<Shared>) {
 
 async fn intake_pending(shared: &Arc<Shared>) -> usize {
     fn count(dir: &std::path::Path, depth: u8) -> usize {
-        let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return 0;
+        };
         rd.filter_map(|e| e.ok())
             .map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -222,32 +269,56 @@ async fn intake_pending(shared: &Arc<Shared>) -> usize {
 /// Create the demo tenant from the bundled tenant file, import its vendor master,
 /// and on first start drop the bundled samples into its inbox.
 async fn seed_demo(shared: &Arc<Shared>) -> Result<()> {
-    let Some(bytes) = samples::tenant_file() else { bail!("the binary carries no sample tenant file") };
+    let Some(bytes) = samples::tenant_file() else {
+        bail!("the binary carries no sample tenant file")
+    };
     let file = TenantFile::from_json(std::str::from_utf8(bytes).unwrap_or("{}"))?;
     let mut settings = file.clone();
     settings.vendors.clear();
-    let tenant_id = shared.db.ensure_tenant(&shared.cfg.demo.tenant, &file.name, &serde_json::to_string(&settings)?).await?;
+    let tenant_id = shared
+        .db
+        .ensure_tenant(
+            &shared.cfg.demo.tenant,
+            &file.name,
+            &serde_json::to_string(&settings)?,
+        )
+        .await?;
     for v in &file.vendors {
         let row = VendorRow {
             id: format!("{tenant_id}:{}", v.id),
             name: v.name.clone(),
             country: v.country.clone(),
             tax_ids: v.tax_ids.clone(),
-            ibans: v.ibans.iter().map(|i| papyr_runtime::convert::norm_iban(i)).collect(),
+            ibans: v
+                .ibans
+                .iter()
+                .map(|i| papyr_runtime::convert::norm_iban(i))
+                .collect(),
             domains: v.domains.clone(),
             created_at: 0,
             updated_at: 0,
         };
-        shared.db.upsert_vendor(&tenant_id, &row, "demo-import").await?;
+        shared
+            .db
+            .upsert_vendor(&tenant_id, &row, "demo-import")
+            .await?;
     }
     let marker = shared.cfg.data.dir.join(".demo-samples-delivered");
     if !marker.exists() {
         let inbox = shared.cfg.watch_dir();
         for (name, bytes) in samples::documents() {
-            std::fs::write(inbox.join(name), bytes).with_context(|| format!("cannot write sample {name} into {}", inbox.display()))?;
+            std::fs::write(inbox.join(name), bytes)
+                .with_context(|| format!("cannot write sample {name} into {}", inbox.display()))?;
         }
-        std::fs::write(&marker, b"the bundled samples were copied into the inbox once\n")?;
-        eprintln!("papyr serve: copied {} bundled sample files into {}", samples::documents().count(), inbox.display());
+        std::fs::write(
+            &marker,
+            b"the bundled samples were copied into the inbox once\n",
+        )?;
+        eprintln!(
+            "papyr serve: copied {} bundled sample files into {}",
+            samples::documents().count(),
+            inbox.display()
+        );
     }
     Ok(())
 }

@@ -3,7 +3,10 @@ include!(concat!(env!("OUT_DIR"), "/samples.rs"));
 
 /// The demo tenant file shipped with the samples.
 pub fn tenant_file() -> Option<&'static [u8]> {
-    SAMPLES.iter().find(|(n, _)| *n == "tenant.json").map(|(_, b)| *b)
+    SAMPLES
+        .iter()
+        .find(|(n, _)| *n == "tenant.json")
+        .map(|(_, b)| *b)
 }
 
 /// Documents and their origin sidecars (everything but the tenant file).

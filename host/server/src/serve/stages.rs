@@ -36,6 +36,15 @@ impl From<anyhow::Error> for StageFailure {
     }
 }
 
+/// How long a tenant's settings and vendor master are reused between jobs.
+pub const TENANT_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A tenant's settings and vendor master.
+pub struct TenantData {
+    file: TenantFile,
+    vendors: Vec<papyr_runtime::bindings::history::Vendor>,
+}
+
 /// What the extract stage stores for the later stages.
 #[derive(Serialize, Deserialize)]
 struct Extracted {
@@ -68,7 +77,9 @@ fn info_of(doc: &DocumentRow) -> DocumentInfo {
 }
 
 fn origin_of(doc: &DocumentRow) -> papyr_runtime::bindings::types::Origin {
-    serde_json::from_str::<OriginFile>(&doc.origin).unwrap_or_default().into_wit(&doc.channel)
+    serde_json::from_str::<OriginFile>(&doc.origin)
+        .unwrap_or_default()
+        .into_wit(&doc.channel)
 }
 
 fn short(d: &str) -> &str {
@@ -77,35 +88,74 @@ fn short(d: &str) -> &str {
 
 impl Shared {
     async fn doc(&self, job: &Job) -> Result<DocumentRow> {
-        self.db.document(&job.tenant_id, &job.document_id).await?.with_context(|| format!("document {} is missing", job.document_id))
+        self.db
+            .document(&job.tenant_id, &job.document_id)
+            .await?
+            .with_context(|| format!("document {} is missing", job.document_id))
     }
 
-    /// The tenant's settings with a history built from the database.
-    async fn tenant(&self, tenant_id: &str, history: MemoryHistory) -> Result<TenantContext> {
-        let (name, settings) = self.db.tenant_settings(tenant_id).await?.with_context(|| format!("tenant {tenant_id} is missing"))?;
-        let mut file: TenantFile = serde_json::from_str(&settings).with_context(|| format!("tenant {tenant_id} has invalid settings"))?;
+    /// A tenant's settings and vendor master, cached for [`TENANT_TTL`]: every job
+    /// needs them and they change rarely.
+    async fn tenant_data(&self, tenant_id: &str) -> Result<Arc<TenantData>> {
+        if let Some((at, data)) = self
+            .tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(tenant_id)
+            && at.elapsed() < TENANT_TTL
+        {
+            return Ok(data.clone());
+        }
+        let (name, settings) = self
+            .db
+            .tenant_settings(tenant_id)
+            .await?
+            .with_context(|| format!("tenant {tenant_id} is missing"))?;
+        let mut file: TenantFile = serde_json::from_str(&settings)
+            .with_context(|| format!("tenant {tenant_id} has invalid settings"))?;
         file.name = name;
-        crate::setup::tenant_context(&file, None, Arc::new(history))
+        let vendors = self
+            .db
+            .vendors(tenant_id)
+            .await?
+            .into_iter()
+            .map(|v| {
+                convert::vendor(&papyr_domain::VendorRecord {
+                    id: v.id,
+                    name: v.name,
+                    tax_ids: v.tax_ids,
+                    ibans: v.ibans,
+                    domains: v.domains,
+                    country: v.country,
+                    created_at: papyr_runtime::pipeline::unix_to_rfc3339(
+                        (v.created_at / 1000) as u64,
+                    ),
+                    updated_at: papyr_runtime::pipeline::unix_to_rfc3339(
+                        (v.updated_at / 1000) as u64,
+                    ),
+                })
+            })
+            .collect();
+        let data = Arc::new(TenantData { file, vendors });
+        self.tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                tenant_id.to_string(),
+                (std::time::Instant::now(), data.clone()),
+            );
+        Ok(data)
+    }
+
+    /// The tenant's settings with a history.
+    async fn tenant(&self, tenant_id: &str, history: MemoryHistory) -> Result<TenantContext> {
+        let data = self.tenant_data(tenant_id).await?;
+        crate::setup::tenant_context(&data.file, None, Arc::new(history))
     }
 
     async fn vendor_history(&self, tenant_id: &str) -> Result<MemoryHistory> {
-        let vendors = self.db.vendors(tenant_id).await?;
         Ok(MemoryHistory::new(
-            vendors
-                .into_iter()
-                .map(|v| {
-                    convert::vendor(&papyr_domain::VendorRecord {
-                        id: v.id,
-                        name: v.name,
-                        tax_ids: v.tax_ids,
-                        ibans: v.ibans,
-                        domains: v.domains,
-                        country: v.country,
-                        created_at: papyr_runtime::pipeline::unix_to_rfc3339((v.created_at / 1000) as u64),
-                        updated_at: papyr_runtime::pipeline::unix_to_rfc3339((v.updated_at / 1000) as u64),
-                    })
-                })
-                .collect(),
+            self.tenant_data(tenant_id).await?.vendors.clone(),
         ))
     }
 
@@ -120,25 +170,44 @@ impl Shared {
 
     async fn extract(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
         let doc = self.doc(job).await?;
-        let bytes = self.blob.get(&doc.blob_key).await.with_context(|| format!("cannot read {} from storage", doc.blob_key))?;
+        let bytes = self
+            .blob
+            .get(&doc.blob_key)
+            .await
+            .with_context(|| format!("cannot read {} from storage", doc.blob_key))?;
         let vendors = self.vendor_history(&job.tenant_id).await?;
         let tenant = self.tenant(&job.tenant_id, vendors).await?;
-        let input = DocumentInput { filename: doc.filename.clone(), bytes, origin: origin_of(&doc) };
+        let input = DocumentInput {
+            filename: doc.filename.clone(),
+            bytes,
+            origin: origin_of(&doc),
+        };
         let this = self.clone();
-        let (prepared, tenant) = tokio::task::spawn_blocking(move || (this.pipeline.prepare(&tenant, input), tenant))
-            .await
-            .map_err(|e| StageFailure::Transient(anyhow::anyhow!("extract task: {e}")))?;
+        let (prepared, tenant) =
+            tokio::task::spawn_blocking(move || (this.pipeline.prepare(&tenant, input), tenant))
+                .await
+                .map_err(|e| StageFailure::Transient(anyhow::anyhow!("extract task: {e}")))?;
         if let Some(err) = &prepared.output.error {
             return Err(StageFailure::Permanent(err.clone()));
         }
         let out = &prepared.output;
-        let kind = prepared.classification.as_ref().map_or(DocumentKind::Other, |c| c.kind);
+        let kind = prepared
+            .classification
+            .as_ref()
+            .map_or(DocumentKind::Other, |c| c.kind);
         let is_invoice = matches!(kind, DocumentKind::Invoice | DocumentKind::CreditNote);
-        let digest = |stage: &str| out.plugins.get(stage).map(|d| short(d).to_string()).unwrap_or_default();
+        let digest = |stage: &str| {
+            out.plugins
+                .get(stage)
+                .map(|d| short(d).to_string())
+                .unwrap_or_default()
+        };
         let mut audit = vec![(
             format!("plugin:{}", digest("classify")),
             "classified".to_string(),
-            out.classification.as_ref().map_or(String::new(), |c| format!("{} ({:.2})", c.kind, c.confidence)),
+            out.classification.as_ref().map_or(String::new(), |c| {
+                format!("{} ({:.2})", c.kind, c.confidence)
+            }),
         )];
         let invoice = prepared.invoice.as_ref().map(|inv| {
             let vendor = tenant.history.find_vendor(&VendorQuery {
@@ -161,9 +230,17 @@ impl Shared {
             }
         });
         if invoice.is_some() {
-            audit.push((format!("plugin:{}", digest("extract")), "extracted".into(), format!("{} fields with evidence", out.field_evidence.len())));
+            audit.push((
+                format!("plugin:{}", digest("extract")),
+                "extracted".into(),
+                format!("{} fields with evidence", out.field_evidence.len()),
+            ));
         } else if let Some(reason) = &prepared.needs_ocr {
-            audit.push((format!("plugin:{}", digest("extract")), "needs-ocr".into(), reason.clone()));
+            audit.push((
+                format!("plugin:{}", digest("extract")),
+                "needs-ocr".into(),
+                reason.clone(),
+            ));
         }
         let pages = prepared.parsed.as_ref().map_or(0, |p| p.pages.len() as u32);
         let excerpt = prepared
@@ -175,7 +252,11 @@ impl Shared {
         let (status, decision, next) = if is_invoice {
             ("extracted", None, Some("check".to_string()))
         } else {
-            audit.push(("system".into(), "not-an-invoice".into(), "kept, not routed for payment".into()));
+            audit.push((
+                "system".into(),
+                "not-an-invoice".into(),
+                "kept, not routed for payment".into(),
+            ));
             ("not_an_invoice", Some("not-an-invoice".to_string()), None)
         };
         let stored = Extracted {
@@ -187,7 +268,8 @@ impl Shared {
             excerpt,
         };
         Ok(StageOutcome {
-            result_json: serde_json::to_string(&stored).context("cannot serialise the extract result")?,
+            result_json: serde_json::to_string(&stored)
+                .context("cannot serialise the extract result")?,
             plugins_json: serde_json::to_string(&out.plugins).unwrap_or_default(),
             duration_us: out.timings_us.values().sum::<u64>() as i64,
             status: Some(status.into()),
@@ -218,19 +300,33 @@ impl Shared {
                 rule: "pipeline.no-text-layer".into(),
                 severity: Severity::Medium,
                 score: 30,
-                message: format!("No fields could be read ({reason}); the document needs OCR or manual entry."),
+                message: format!(
+                    "No fields could be read ({reason}); the document needs OCR or manual entry."
+                ),
                 evidence: vec![],
                 plugin: "host".into(),
             };
-            (vec![f], "hold".to_string(), 0, vec!["no text layer: route to OCR or manual entry".to_string()])
+            (
+                vec![f],
+                "hold".to_string(),
+                0,
+                vec!["no text layer: route to OCR or manual entry".to_string()],
+            )
         } else {
             let (Some(inv), Some(cls)) = (ex.invoice.clone(), ex.classification.clone()) else {
-                return Err(StageFailure::Permanent("the extract result holds no invoice".into()));
+                return Err(StageFailure::Permanent(
+                    "the extract result holds no invoice".into(),
+                ));
             };
             // History: the vendor master plus this tenant's earlier related invoices.
             let history = self.vendor_history(&job.tenant_id).await?;
             let vendor_id = history
-                .find_vendor(&VendorQuery { tax_id: inv.vendor.tax_id.clone(), iban: None, name: inv.vendor.name.clone(), domain: None })
+                .find_vendor(&VendorQuery {
+                    tax_id: inv.vendor.tax_id.clone(),
+                    iban: None,
+                    name: inv.vendor.name.clone(),
+                    domain: None,
+                })
                 .map(|v| v.id);
             let iban = inv.iban.as_deref().map(convert::norm_iban);
             let related = self
@@ -248,12 +344,24 @@ impl Shared {
             // Oldest first, as `papyr process` records them.
             for r in related.iter().rev() {
                 if let Ok(past) = serde_json::from_str::<Invoice>(&r.invoice_json) {
-                    let at = papyr_runtime::pipeline::unix_to_rfc3339((r.received_at / 1000) as u64);
-                    history.record(convert::past_invoice(&r.document_id, &r.sha256, &at, &r.status, r.vendor_id.clone(), &past));
+                    let at =
+                        papyr_runtime::pipeline::unix_to_rfc3339((r.received_at / 1000) as u64);
+                    history.record(convert::past_invoice(
+                        &r.document_id,
+                        &r.sha256,
+                        &at,
+                        &r.status,
+                        r.vendor_id.clone(),
+                        &past,
+                    ));
                 }
             }
             let tenant = self.tenant(&job.tenant_id, history).await?;
-            let bytes = self.blob.get(&doc.blob_key).await.with_context(|| format!("cannot read {} from storage", doc.blob_key))?;
+            let bytes = self
+                .blob
+                .get(&doc.blob_key)
+                .await
+                .with_context(|| format!("cannot read {} from storage", doc.blob_key))?;
             let info = info_of(&doc);
             let this = self.clone();
             let checked = tokio::task::spawn_blocking(move || -> Result<_, String> {
@@ -266,40 +374,69 @@ impl Shared {
                     origin: info.origin.clone(),
                 };
                 let caps = papyr_runtime::host::Capabilities {
-                    config: tenant.plugin_config.get("parse").cloned().unwrap_or_default(),
+                    config: tenant
+                        .plugin_config
+                        .get("parse")
+                        .cloned()
+                        .unwrap_or_default(),
                     history: None,
                     clock_unix_secs: tenant.clock_unix_secs,
                 };
                 let parsed = this
                     .pipeline
                     .runtime
-                    .parse(&plugins.parse, caps, &this.pipeline.options.parse_limits, &wit_doc)
+                    .parse(
+                        &plugins.parse,
+                        caps,
+                        &this.pipeline.options.parse_limits,
+                        &wit_doc,
+                    )
                     .map_err(|e| format!("parse: {e}"))?;
-                Ok(this.pipeline.check(&tenant, &info, &parsed.value, &cls, &inv))
+                Ok(this
+                    .pipeline
+                    .check(&tenant, &info, &parsed.value, &cls, &inv))
             })
             .await
             .map_err(|e| StageFailure::Transient(anyhow::anyhow!("check task: {e}")))?
             .map_err(StageFailure::Permanent)?;
             output.plugins.extend(checked.plugins.clone());
             output.timings_us.insert("fraud".into(), checked.elapsed_us);
-            (checked.findings, checked.decision.as_str().to_string(), checked.risk_score, checked.reasons)
+            (
+                checked.findings,
+                checked.decision.as_str().to_string(),
+                checked.risk_score,
+                checked.reasons,
+            )
         };
         output.findings = findings.clone();
         output.decision = decision.clone();
         output.risk_score = score;
         output.decision_reasons = reasons.clone();
-        let fraud_digests: Vec<String> =
-            output.plugins.iter().filter(|(k, _)| k.starts_with("fraud:")).map(|(_, d)| format!("plugin:{}", short(d))).collect();
+        let fraud_digests: Vec<String> = output
+            .plugins
+            .iter()
+            .filter(|(k, _)| k.starts_with("fraud:"))
+            .map(|(_, d)| format!("plugin:{}", short(d)))
+            .collect();
         let audit = vec![
             (
-                if fraud_digests.is_empty() { "system".to_string() } else { fraud_digests.join(",") },
+                if fraud_digests.is_empty() {
+                    "system".to_string()
+                } else {
+                    fraud_digests.join(",")
+                },
                 "checked".to_string(),
                 format!("{} findings, risk {score}", findings.len()),
             ),
-            ("system".to_string(), format!("decision:{decision}"), reasons.join("; ")),
+            (
+                "system".to_string(),
+                format!("decision:{decision}"),
+                reasons.join("; "),
+            ),
         ];
         Ok(StageOutcome {
-            result_json: serde_json::to_string(&output).context("cannot serialise the check result")?,
+            result_json: serde_json::to_string(&output)
+                .context("cannot serialise the check result")?,
             plugins_json: serde_json::to_string(&output.plugins).unwrap_or_default(),
             duration_us: output.timings_us.get("fraud").copied().unwrap_or(0) as i64,
             status: Some(status_of(&decision).into()),
@@ -332,25 +469,46 @@ impl Shared {
             .stage_result(&job.tenant_id, &job.document_id, "check")
             .await?
             .with_context(|| format!("document {} has no check result", job.document_id))?;
-        let output: ProcessOutput = serde_json::from_str(&text).context("invalid stored check result")?;
-        let tenant = self.tenant(&job.tenant_id, MemoryHistory::default()).await?;
+        let output: ProcessOutput =
+            serde_json::from_str(&text).context("invalid stored check result")?;
+        let tenant = self
+            .tenant(&job.tenant_id, MemoryHistory::default())
+            .await?;
         let info = info_of(&doc);
         let this = self.clone();
         let out2 = output.clone();
         let pdf = tokio::task::spawn_blocking(move || {
-            this.pipeline.render(&tenant, &out2, &info, ex.classification.as_ref(), ex.invoice.as_ref(), ex.pages, &ex.excerpt)
+            this.pipeline.render(
+                &tenant,
+                &out2,
+                &info,
+                ex.classification.as_ref(),
+                ex.invoice.as_ref(),
+                ex.pages,
+                &ex.excerpt,
+            )
         })
         .await
         .map_err(|e| StageFailure::Transient(anyhow::anyhow!("report task: {e}")))?
         .map_err(|e| StageFailure::Permanent(format!("report: {e}")))?;
-        let key = format!("reports/{}.pdf", job.document_id.to_lowercase().replace('_', "-"));
+        let key = format!(
+            "reports/{}.pdf",
+            job.document_id.to_lowercase().replace('_', "-")
+        );
         // Written before the job that records it commits.
-        self.blob.put(&key, &pdf, "application/pdf").await.with_context(|| format!("cannot store {key}"))?;
+        self.blob
+            .put(&key, &pdf, "application/pdf")
+            .await
+            .with_context(|| format!("cannot store {key}"))?;
         let digest = self.pipeline.plugins.report.digest.clone();
         Ok(StageOutcome {
             result_json: serde_json::json!({ "report": key, "size": pdf.len() }).to_string(),
             plugins_json: serde_json::json!({ "report": digest }).to_string(),
-            audit: vec![(format!("plugin:{}", short(&digest)), "report-rendered".into(), key)],
+            audit: vec![(
+                format!("plugin:{}", short(&digest)),
+                "report-rendered".into(),
+                key,
+            )],
             next_stage: None,
             ..StageOutcome::default()
         })

@@ -43,14 +43,23 @@ pub async fn run(shared: Arc<Shared>, n: usize, mut phase: Phase) {
             }
         };
         let span = tracing::info_span!("stage", tenant = %job.tenant_id, document = %job.document_id, stage = %job.stage, attempt = job.attempt);
-        if !handle(&shared, &me, job, lease, &mut phase).instrument(span).await {
+        if !handle(&shared, &me, job, lease, &mut phase)
+            .instrument(span)
+            .await
+        {
             break;
         }
     }
 }
 
 /// Run one claimed job to its end. Returns false when shutdown released it.
-async fn handle(shared: &Arc<Shared>, me: &str, job: papyr_store::Job, lease: Duration, phase: &mut Phase) -> bool {
+async fn handle(
+    shared: &Arc<Shared>,
+    me: &str,
+    job: papyr_store::Job,
+    lease: Duration,
+    phase: &mut Phase,
+) -> bool {
     {
         let started = Instant::now();
         let work = {
@@ -82,7 +91,11 @@ async fn handle(shared: &Arc<Shared>, me: &str, job: papyr_store::Job, lease: Du
             tracing::info!("released in-flight job on shutdown");
             return false;
         };
-        let result = result.unwrap_or_else(|e| Err(StageFailure::Transient(anyhow::anyhow!("stage task failed: {e}"))));
+        let result = result.unwrap_or_else(|e| {
+            Err(StageFailure::Transient(anyhow::anyhow!(
+                "stage task failed: {e}"
+            )))
+        });
         match result {
             Ok(outcome) => {
                 let final_status = outcome.next_stage.is_none().then(|| outcome.status.clone());
@@ -92,7 +105,13 @@ async fn handle(shared: &Arc<Shared>, me: &str, job: papyr_store::Job, lease: Du
                         if let Some(status) = final_status {
                             let status = match status {
                                 Some(s) => s,
-                                None => shared.db.document(&job.tenant_id, &job.document_id).await.ok().flatten().map_or("done".into(), |d| d.status),
+                                None => shared
+                                    .db
+                                    .document(&job.tenant_id, &job.document_id)
+                                    .await
+                                    .ok()
+                                    .flatten()
+                                    .map_or("done".into(), |d| d.status),
                             };
                             shared.metrics.document_final(&status);
                             tracing::info!(status = %status, took_ms = started.elapsed().as_millis() as u64, "document done");
@@ -105,7 +124,10 @@ async fn handle(shared: &Arc<Shared>, me: &str, job: papyr_store::Job, lease: Du
                     Err(e) => {
                         shared.metrics.stage_failed(&job.stage, "retry");
                         tracing::warn!(error = %e, "cannot commit the stage; it will be retried");
-                        let _ = shared.db.fail(&job, me, &format!("commit failed: {e}"), true).await;
+                        let _ = shared
+                            .db
+                            .fail(&job, me, &format!("commit failed: {e}"), true)
+                            .await;
                     }
                 }
             }
@@ -124,7 +146,9 @@ async fn handle(shared: &Arc<Shared>, me: &str, job: papyr_store::Job, lease: Du
                         shared.metrics.document_final("failed");
                         tracing::warn!(error = %msg, "document parked as failed");
                     }
-                    Err(e) => tracing::warn!(error = %e, "cannot record the failure; the lease will expire and the job run again"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot record the failure; the lease will expire and the job run again")
+                    }
                 }
             }
         }

@@ -7,25 +7,45 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const FINAL: &[&str] = &["not_an_invoice", "auto_approved", "pending_approval", "on_hold", "failed"];
+pub const FINAL: &[&str] = &[
+    "not_an_invoice",
+    "auto_approved",
+    "pending_approval",
+    "on_hold",
+    "failed",
+];
 
 /// Azurite's published development account key (documented, not a secret).
-pub const AZURITE_KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+pub const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn pg_server() -> String {
-    std::env::var("PAPYR_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("PAPYR_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A fresh PostgreSQL database; returns its URL.
 pub async fn fresh_pg(name: &str) -> String {
-    let admin = Db::connect(&format!("{}/test", pg_server()), 2).await.expect("PostgreSQL on 127.0.0.1:5432 (.ci/run starts it)");
+    let admin = Db::connect(&format!("{}/test", pg_server()), 2)
+        .await
+        .expect("PostgreSQL on 127.0.0.1:5432 (.ci/run starts it)");
     let db = format!("papyr_s_{name}_{}", std::process::id());
-    admin.raw_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await.unwrap();
-    admin.raw_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+    admin
+        .raw_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        .await
+        .unwrap();
+    admin
+        .raw_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .unwrap();
     admin.close().await;
     format!("{}/{db}", pg_server())
 }
@@ -48,7 +68,8 @@ impl Setup {
         let watch = root.join("inbox");
         std::fs::create_dir_all(&watch).unwrap();
         Setup {
-            db_url: db_url.unwrap_or_else(|| format!("sqlite://{}", root.join("papyr.db").display())),
+            db_url: db_url
+                .unwrap_or_else(|| format!("sqlite://{}", root.join("papyr.db").display())),
             storage_url: storage_url.unwrap_or_else(|| root.join("blobs").display().to_string()),
             azure_key: None,
             data,
@@ -62,7 +83,10 @@ impl Setup {
         let mut c = Command::new(env!("CARGO_BIN_EXE_papyr"));
         c.arg("serve")
             .env("PAPYR_DATA__DIR", &self.data)
-            .env("PAPYR_DATA__CACHE_DIR", std::env::temp_dir().join("papyr-test-cache"))
+            .env(
+                "PAPYR_DATA__CACHE_DIR",
+                std::env::temp_dir().join("papyr-test-cache"),
+            )
             .env("PAPYR_SERVER__LISTEN", format!("127.0.0.1:{port}"))
             .env("PAPYR_DATABASE__URL", &self.db_url)
             .env("PAPYR_STORAGE__URL", &self.storage_url)
@@ -106,13 +130,24 @@ impl Service {
     /// GET a path; (status, body).
     pub fn get(&self, path: &str) -> Option<(u16, String)> {
         use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect_timeout(&format!("127.0.0.1:{}", self.port).parse().unwrap(), Duration::from_secs(2)).ok()?;
+        let mut s = std::net::TcpStream::connect_timeout(
+            &format!("127.0.0.1:{}", self.port).parse().unwrap(),
+            Duration::from_secs(2),
+        )
+        .ok()?;
         s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-        write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
         let mut buf = String::new();
         s.read_to_string(&mut buf).ok()?;
         let status = buf.split_whitespace().nth(1)?.parse().ok()?;
-        let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+        let body = buf
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
         Some((status, body))
     }
 
@@ -133,7 +168,10 @@ impl Service {
     }
 
     pub fn sigterm(mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         self.child.wait().unwrap()
     }
 }
@@ -147,11 +185,26 @@ impl Drop for Service {
 
 /// Generate `count` documents and drop them into the watch folder (atomically:
 /// written aside, then renamed in). Returns the distinct file hashes.
-pub fn feed(setup: &Setup, seed: u64, count: usize, preset: papyr_testgen::Preset) -> BTreeSet<String> {
+pub fn feed(
+    setup: &Setup,
+    seed: u64,
+    count: usize,
+    preset: papyr_testgen::Preset,
+) -> BTreeSet<String> {
     let stage = setup.watch.parent().unwrap().join(format!("gen-{seed}"));
-    papyr_testgen::generate(&papyr_testgen::Options { seed, count, out_dir: stage.clone(), split: papyr_testgen::Split::Dev, preset }).unwrap();
+    papyr_testgen::generate(&papyr_testgen::Options {
+        seed,
+        count,
+        out_dir: stage.clone(),
+        split: papyr_testgen::Split::Dev,
+        preset,
+    })
+    .unwrap();
     let mut hashes = BTreeSet::new();
-    let mut names: Vec<_> = std::fs::read_dir(&stage).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&stage)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     names.sort();
     // Sidecars first, so a document never arrives without its email context.
     names.sort_by_key(|p| !p.to_string_lossy().ends_with(".origin.json"));
@@ -161,7 +214,9 @@ pub fn feed(setup: &Setup, seed: u64, count: usize, preset: papyr_testgen::Prese
             continue;
         }
         if !name.ends_with(".json") {
-            hashes.insert(papyr_runtime::registry::sha256_hex(&std::fs::read(&p).unwrap()));
+            hashes.insert(papyr_runtime::registry::sha256_hex(
+                &std::fs::read(&p).unwrap(),
+            ));
         }
         std::fs::rename(&p, setup.watch.join(&name)).unwrap();
     }
@@ -174,12 +229,19 @@ pub async fn wait_done(db: &Db, expected_docs: usize, timeout: Duration) {
     loop {
         let counts = db.status_counts().await.unwrap_or_default();
         let total: i64 = counts.iter().map(|(_, n)| n).sum();
-        let finals: i64 = counts.iter().filter(|(s, _)| FINAL.contains(&s.as_str())).map(|(_, n)| n).sum();
+        let finals: i64 = counts
+            .iter()
+            .filter(|(s, _)| FINAL.contains(&s.as_str()))
+            .map(|(_, n)| n)
+            .sum();
         let jobs = db.pending_jobs().await.unwrap_or(1);
         if total as usize == expected_docs && finals == total && jobs == 0 {
             return;
         }
-        assert!(t.elapsed() < timeout, "not done after {timeout:?}: {counts:?}, {jobs} jobs left, expected {expected_docs} documents");
+        assert!(
+            t.elapsed() < timeout,
+            "not done after {timeout:?}: {counts:?}, {jobs} jobs left, expected {expected_docs} documents"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -191,16 +253,30 @@ pub async fn assert_exactly_once(db: &Db, expected_docs: usize) {
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     assert_eq!(total as usize, expected_docs, "documents: {counts:?}");
     for (s, _) in &counts {
-        assert!(FINAL.contains(&s.as_str()), "a document is not final: {counts:?}");
+        assert!(
+            FINAL.contains(&s.as_str()),
+            "a document is not final: {counts:?}"
+        );
     }
     assert_eq!(db.pending_jobs().await.unwrap(), 0);
-    assert!(db.stage_result_counts().await.unwrap().iter().all(|(_, _, n)| *n == 1));
+    assert!(
+        db.stage_result_counts()
+            .await
+            .unwrap()
+            .iter()
+            .all(|(_, _, n)| *n == 1)
+    );
     let mut per_doc: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (d, a, n) in db.audit_action_counts().await.unwrap() {
         per_doc.insert((d, a), n);
     }
     for ((doc, action), n) in &per_doc {
-        if action == "received" || action.starts_with("decision:") || action == "report-rendered" || action == "extracted" || action == "checked" {
+        if action == "received"
+            || action.starts_with("decision:")
+            || action == "report-rendered"
+            || action == "extracted"
+            || action == "checked"
+        {
             assert_eq!(*n, 1, "{doc}: `{action}` recorded {n} times");
         }
     }
@@ -229,25 +305,47 @@ impl Azurite {
             .env("PAPYR_AZURITE_STATE", state.path())
             .output()
             .expect("run scripts/azurite.sh (needs node and npm)");
-        assert!(out.status.success(), "Azurite did not start: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "Azurite did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Azurite { port, state }
     }
 
     pub fn storage_url(&self, container: &str) -> String {
-        format!("azure://devstoreaccount1/{container}?endpoint=http://127.0.0.1:{}/devstoreaccount1", self.port)
+        format!(
+            "azure://devstoreaccount1/{container}?endpoint=http://127.0.0.1:{}/devstoreaccount1",
+            self.port
+        )
     }
 
     fn pid(&self) -> String {
-        std::fs::read_to_string(self.state.path().join("azurite.pid")).unwrap().trim().to_string()
+        std::fs::read_to_string(self.state.path().join("azurite.pid"))
+            .unwrap()
+            .trim()
+            .to_string()
     }
 
     /// Freeze the emulator: connections hang, as in a network outage; nothing is lost.
     pub fn pause(&self) {
-        assert!(Command::new("kill").args(["-STOP", &self.pid()]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-STOP", &self.pid()])
+                .status()
+                .unwrap()
+                .success()
+        );
     }
 
     pub fn resume(&self) {
-        assert!(Command::new("kill").args(["-CONT", &self.pid()]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-CONT", &self.pid()])
+                .status()
+                .unwrap()
+                .success()
+        );
     }
 }
 
