@@ -1233,12 +1233,13 @@ impl Gen<'_> {
             }
             Mutation::MetaMismatch(1) => {
                 if let Some(x) = xmp.as_mut() {
-                    x.producer = rng
-                        .pick(&["PDFlib+PDI 9.3.1", "iText 7.1.15", "Ghostscript 10.02.1"])
-                        .to_string();
-                    if x.producer == info.producer {
-                        x.producer.push_str(" (2)");
-                    }
+                    // Another program, not just another version of the same one.
+                    let others: Vec<&str> =
+                        ["PDFlib+PDI 9.3.1", "iText 7.1.15", "Ghostscript 10.02.1"]
+                            .into_iter()
+                            .filter(|p| program(p) != program(&info.producer))
+                            .collect();
+                    x.producer = rng.pick(&others).to_string();
                 }
             }
             Mutation::MetaMismatch(_) => {
@@ -2003,6 +2004,16 @@ fn retainer_issue(first: Date, k: i64) -> Date {
         d = d.add(1);
     }
     d
+}
+
+/// A producer's program name without version or build numbers.
+fn program(producer: &str) -> String {
+    producer
+        .to_lowercase()
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.len() > 1)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Seconds since the epoch of a PDF time, in UTC.

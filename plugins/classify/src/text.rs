@@ -238,31 +238,22 @@ pub fn label_flags(toks: &[String]) -> u8 {
 /// A valid IBAN somewhere in the line (spaced in groups of four or not).
 pub fn has_iban(line: &str) -> bool {
     // Upper-cased, without white space; ASCII (nearly all of it) skips the general
-    // Unicode case mapping. Most lines have no IBAN country code followed by two
-    // digits at all: find that out before allocating.
-    let folded = || {
-        line.chars().filter(|c| !c.is_whitespace()).flat_map(|c| {
-            let (ascii, other) = if c.is_ascii() {
-                (Some(c.to_ascii_uppercase()), None)
-            } else {
-                (None, Some(c.to_uppercase()))
-            };
-            ascii.into_iter().chain(other.into_iter().flatten())
-        })
-    };
-    let mut w = ['\0'; 4];
-    let candidate = folded().any(|c| {
-        w = [w[1], w[2], w[3], c];
-        is_iban_start(w[0], w[1], w[2], w[3])
-            && papyr_sdk::checks::iban_length(
-                std::str::from_utf8(&[w[0] as u8, w[1] as u8]).unwrap_or(""),
-            )
-            .is_some()
-    });
+    // Unicode case mapping.
+    let mut compact: Vec<char> = Vec::with_capacity(line.len());
+    let mut candidate = false;
+    for c in line.chars().filter(|c| !c.is_whitespace()) {
+        if c.is_ascii() {
+            compact.push(c.to_ascii_uppercase());
+        } else {
+            compact.extend(c.to_uppercase());
+        }
+        if let [.., a, b, c, d] = compact[..] {
+            candidate |= is_iban_start(a, b, c, d);
+        }
+    }
     if !candidate {
         return false;
     }
-    let compact: Vec<char> = folded().collect();
     for start in 0..compact.len().saturating_sub(4) {
         let w = &compact[start..];
         if !is_iban_start(w[0], w[1], w[2], w[3]) {

@@ -777,6 +777,25 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Prepaid, "ya pagado", false),
     (F::Prepaid, "gia pagato", false),
     (F::Prepaid, "acconto", false),
+    // Further common wordings of an amount already paid.
+    (F::Prepaid, "payment received", false),
+    (F::Prepaid, "payments received", false),
+    (F::Prepaid, "less payment", false),
+    (F::Prepaid, "advance payment", false),
+    (F::Prepaid, "down payment", false),
+    (F::Prepaid, "vorauszahlung", false),
+    (F::Prepaid, "abschlagszahlung", false),
+    (F::Prepaid, "erhaltene anzahlung", false),
+    (F::Prepaid, "avance", false),
+    (F::Prepaid, "deja verse", false),
+    (F::Prepaid, "voorschot", false),
+    (F::Prepaid, "vooruitbetaling", false),
+    (F::Prepaid, "entrega a cuenta", false),
+    (F::Prepaid, "anticipo recibido", false),
+    (F::Prepaid, "importe pagado", false),
+    (F::Prepaid, "gia versato", false),
+    (F::Prepaid, "acconto versato", false),
+    (F::Prepaid, "anticipo ricevuto", false),
     // customer
     (F::Customer, "bill to", false),
     (F::Customer, "billed to", false),
@@ -2615,8 +2634,9 @@ fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
                     .find(|a| a.percent)
                     .map(|a| a.num)
                     .or_else(|| {
-                        // A rate printed before the label ("19 % MwSt."), but not
-                        // one belonging to an earlier total on the same line.
+                        // A rate printed just before the label ("19 % MwSt."),
+                        // not one an earlier total on the line is followed by
+                        // its amounts ("VAT 5.5 % 32.66  VAT 1,107.34").
                         let from = ln
                             .hits
                             .iter()
@@ -2625,8 +2645,8 @@ fn totals(ctx: &Ctx, acc: &mut Acc, cur: &str, table_rows: &[usize]) {
                             .max()
                             .unwrap_or(0);
                         find_amounts(&ln.text[from..h.start], ctx.dec)
-                            .into_iter()
-                            .find(|a| a.percent)
+                            .pop()
+                            .filter(|a| a.percent)
                             .map(|a| a.num)
                     })
             } else {

@@ -184,3 +184,117 @@ fn amount_due_prefers_the_value_that_closes_the_totals() {
     assert_eq!(amt(&i.amount_due).as_deref(), Some("120.00 GBP"));
     assert!(conf(&i, "amount_due") >= 0.9);
 }
+
+fn breakdown(i: &papyr_sdk::types::Invoice) -> Vec<String> {
+    i.tax_breakdown
+        .iter()
+        .map(|t| {
+            format!(
+                "{}% of {} = {}",
+                papyr_sdk::decimal_to_string(&t.rate),
+                papyr_sdk::money_to_string(&t.basis),
+                papyr_sdk::money_to_string(&t.amount)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_bracketed_basis_next_to_the_rate_is_positive() {
+    let i = run(&[&[
+        "^18 Zarhor Technik B.V.",
+        "Invoice No. F2026/00183",
+        "@50 Net amount @300 €5,698.22",
+        "@50 Tax 21 % (3,845.61) @300 €807.58",
+        "@50 Tax 9 % (1,852.61) @300 €166.73",
+        "@50 Tax @300 €974.31",
+        "@50 Invoice total @300 €6,672.53",
+        "@50 Amount due @300 €6,672.53",
+    ]]);
+    assert_eq!(
+        breakdown(&i),
+        ["21% of 3845.61 = 807.58", "9% of 1852.61 = 166.73"]
+    );
+    assert_eq!(amt(&i.tax_total).as_deref(), Some("974.31 EUR"));
+}
+
+#[test]
+fn a_rate_of_an_earlier_total_on_the_line_does_not_make_a_rate_line() {
+    let i = run(&[&[
+        "^18 Siljunzar Consulting SA",
+        "Numéro de facture RE02295",
+        "@50 Montant HT 6 561,68 € @150 Montant TVA 20 % (4 778,97) 955,79 € @350 Montant TVA 10 % (1 188,92) 118,89 €",
+        "@50 Montant TVA 5,5 % (593,79) 32,66 € @250 Montant TVA 1 107,34 € @400 Total TTC 7 707,04 €",
+    ]]);
+    assert_eq!(amt(&i.tax_total).as_deref(), Some("1107.34 EUR"));
+    assert_eq!(
+        breakdown(&i),
+        [
+            "20% of 4778.97 = 955.79",
+            "10% of 1188.92 = 118.89",
+            "5.5% of 593.79 = 32.66"
+        ]
+    );
+}
+
+#[test]
+fn a_printed_minus_on_the_deposit_is_the_subtraction() {
+    let i = run(&[&[
+        "^18 Lumar Inc.",
+        "Invoice No. 202601634",
+        "@50 Total incl. VAT @300 $3,852.66",
+        "@50 Less deposit @300 $-1,232.85",
+        "@50 Balance due @300 $2,619.81",
+    ]]);
+    assert_eq!(amt(&i.prepaid).as_deref(), Some("1232.85 USD"));
+    assert_eq!(amt(&i.amount_due).as_deref(), Some("2619.81 USD"));
+    assert!(conf(&i, "amount_due") >= 0.9);
+}
+
+#[test]
+fn a_currency_sign_touching_the_due_label_still_ends_the_deposit() {
+    // `Amount due£4,700.02`: without the label the deposit read the amount due.
+    let i = run(&[&[
+        "^18 Ostdankal Trading PLC",
+        "Invoice No. RE2393",
+        "@50 Net amount £5,691.65 @200 Total VAT £442.43",
+        "@50 Invoice total £6,134.08 @170 Less deposit £-1,472.17 @330 Amount due£4,700.02",
+    ]]);
+    assert_eq!(amt(&i.gross_total).as_deref(), Some("6134.08 GBP"));
+    assert_eq!(amt(&i.prepaid).as_deref(), Some("1472.17 GBP"));
+    assert_eq!(amt(&i.amount_due).as_deref(), Some("4700.02 GBP"));
+}
+
+#[test]
+fn a_buyer_vat_id_under_a_column_heading_is_the_buyers() {
+    let i = run(&[&[
+        "@50 INVOICE @300 Pelquinquin Solutions B.V.",
+        "@300 Damrak 25",
+        "@50 Invoice to @300 VAT reg. no. NL144738260B01",
+        "@50 Demo Tenant GmbH",
+        "@50 Friedrichstraße 123",
+        "@50 10117 Berlin",
+        "@50 Invoice No. @130 Invoice date @210 Due @290 Account @370 Customer VAT no.",
+        "@50 20260433 @130 14 Aug 2026 @210 13 Sep 2026 @290 K10074 @370 DE760590658",
+        "@50 Net total @300 €464.10",
+    ]]);
+    assert_eq!(i.customer.tax_id.as_deref(), Some("DE760590658"));
+    assert_eq!(i.vendor.tax_id.as_deref(), Some("NL144738260B01"));
+}
+
+#[test]
+fn a_vendor_tax_number_is_not_replaced_by_the_buyers_vat_id_in_a_header_row() {
+    // A US vendor prints an EIN under a VAT label; the only EU-shaped VAT id
+    // is the buyer's, in the header row's customer column.
+    let i = run(&[&[
+        "@50 Invoice @300 Lumar Inc.",
+        "@300 50 Market Street",
+        "@50 Invoice to",
+        "@300 VAT no. 47-7506230",
+        "@50 Demo Tenant GmbH",
+        "@50 Invoice No. @130 Date of issue @210 Due @290 Account @370 Customer VAT no.",
+        "@50 202601634 @130 August 1, 2026 @210 August 31, 2026 @290 K10518 @370 DE361282689",
+    ]]);
+    assert_eq!(i.customer.tax_id.as_deref(), Some("DE361282689"));
+    assert_eq!(i.vendor.tax_id.as_deref(), Some("47-7506230"));
+}
