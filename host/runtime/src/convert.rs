@@ -301,3 +301,65 @@ pub fn sniff_media_type(bytes: &[u8]) -> &'static str {
         "application/octet-stream"
     }
 }
+
+/// An invoice with no field found (the report of a document that was not extracted).
+pub fn empty_invoice(kind: DocumentKind) -> Invoice {
+    let party = Party {
+        name: None,
+        tax_id: None,
+        address: None,
+        country: None,
+    };
+    Invoice {
+        kind,
+        vendor: party.clone(),
+        customer: party,
+        invoice_number: None,
+        issue_date: None,
+        due_date: None,
+        currency: None,
+        net_total: None,
+        tax_total: None,
+        gross_total: None,
+        prepaid: None,
+        amount_due: None,
+        iban: None,
+        bic: None,
+        po_number: None,
+        payment_terms: None,
+        tax_breakdown: vec![],
+        line_items: vec![],
+        evidence: vec![],
+    }
+}
+
+/// A parsed view with nothing in it.
+pub fn empty_parsed(format: DocumentFormat) -> ParsedDocument {
+    ParsedDocument {
+        format,
+        pages: vec![],
+        has_text_layer: false,
+        metadata: Metadata {
+            title: None,
+            author: None,
+            producer: None,
+            creator: None,
+            creation_date: None,
+            mod_date: None,
+            first_producer: None,
+            xmp_producer: None,
+            xmp_creator_tool: None,
+            xmp_create_date: None,
+            xmp_modify_date: None,
+            pdfa: None,
+        },
+        revisions: vec![],
+        edit_count: 0,
+        linearized: false,
+        encrypted: false,
+        fonts: vec![],
+        embedded_files: vec![],
+        e_invoice: None,
+        warnings: vec![],
+    }
+}

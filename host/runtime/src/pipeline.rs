@@ -578,32 +578,8 @@ impl Pipeline {
         pages: u32,
         excerpt: &[String],
     ) -> Result<Vec<u8>, CallError> {
-        let empty_party = Party {
-            name: None,
-            tax_id: None,
-            address: None,
-            country: None,
-        };
-        let invoice = invoice.cloned().unwrap_or(Invoice {
-            kind: classification.map_or(DocumentKind::Other, |c| c.kind),
-            vendor: empty_party.clone(),
-            customer: empty_party,
-            invoice_number: None,
-            issue_date: None,
-            due_date: None,
-            currency: None,
-            net_total: None,
-            tax_total: None,
-            gross_total: None,
-            prepaid: None,
-            amount_due: None,
-            iban: None,
-            bic: None,
-            po_number: None,
-            payment_terms: None,
-            tax_breakdown: vec![],
-            line_items: vec![],
-            evidence: vec![],
+        let invoice = invoice.cloned().unwrap_or_else(|| {
+            convert::empty_invoice(classification.map_or(DocumentKind::Other, |c| c.kind))
         });
         let decision = match output.decision.as_str() {
             "auto-approve" => DecisionKind::AutoApprove,

@@ -279,12 +279,16 @@ fn runtime(args: &BenchArgs, tmp: &Path) -> Result<()> {
 
 fn tiny_check_input() -> CheckInput {
     let origin = crate::cli::process::empty_origin();
-    let party = Party {
-        name: Some("ACME GmbH".into()),
-        tax_id: None,
-        address: None,
-        country: None,
-    };
+    let mut invoice = papyr_runtime::convert::empty_invoice(DocumentKind::Invoice);
+    invoice.vendor.name = Some("ACME GmbH".into());
+    invoice.invoice_number = Some("1".into());
+    invoice.currency = Some("EUR".into());
+    invoice.gross_total = Some(Money {
+        minor: 1000,
+        currency: "EUR".into(),
+    });
+    let mut parsed = papyr_runtime::convert::empty_parsed(DocumentFormat::Pdf);
+    parsed.has_text_layer = true;
     CheckInput {
         document: DocumentInfo {
             media_type: "application/pdf".into(),
@@ -293,62 +297,13 @@ fn tiny_check_input() -> CheckInput {
             size: 1,
             origin,
         },
-        parsed: ParsedDocument {
-            format: DocumentFormat::Pdf,
-            pages: vec![],
-            has_text_layer: true,
-            metadata: Metadata {
-                title: None,
-                author: None,
-                producer: None,
-                creator: None,
-                creation_date: None,
-                mod_date: None,
-                first_producer: None,
-                xmp_producer: None,
-                xmp_creator_tool: None,
-                xmp_create_date: None,
-                xmp_modify_date: None,
-                pdfa: None,
-            },
-            revisions: vec![],
-            edit_count: 0,
-            linearized: false,
-            encrypted: false,
-            fonts: vec![],
-            embedded_files: vec![],
-            e_invoice: None,
-            warnings: vec![],
-        },
+        parsed,
         classification: Classification {
             kind: DocumentKind::Invoice,
             confidence: 1.0,
             reasons: vec![],
         },
-        invoice: Invoice {
-            kind: DocumentKind::Invoice,
-            vendor: party.clone(),
-            customer: party,
-            invoice_number: Some("1".into()),
-            issue_date: None,
-            due_date: None,
-            currency: Some("EUR".into()),
-            net_total: None,
-            tax_total: None,
-            gross_total: Some(Money {
-                minor: 1000,
-                currency: "EUR".into(),
-            }),
-            prepaid: None,
-            amount_due: None,
-            iban: None,
-            bic: None,
-            po_number: None,
-            payment_terms: None,
-            tax_breakdown: vec![],
-            line_items: vec![],
-            evidence: vec![],
-        },
+        invoice,
         today: Date {
             year: 2026,
             month: 11,

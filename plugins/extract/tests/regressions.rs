@@ -298,3 +298,27 @@ fn a_vendor_tax_number_is_not_replaced_by_the_buyers_vat_id_in_a_header_row() {
     assert_eq!(i.customer.tax_id.as_deref(), Some("DE361282689"));
     assert_eq!(i.vendor.tax_id.as_deref(), Some("47-7506230"));
 }
+
+#[test]
+fn other_wordings_of_an_amount_already_paid_are_prepaid() {
+    for label in [
+        "Payment received",
+        "Vorauszahlung",
+        "Entrega a cuenta",
+        "Voorschot",
+    ] {
+        let i = run(&[&[
+            "^18 Lumar Inc.",
+            "Invoice No. 202601634",
+            "@50 Total incl. VAT @300 1,200.00 EUR",
+            &format!("@50 {label} @300 -200.00 EUR"),
+            "@50 Balance due @300 1,000.00 EUR",
+        ]]);
+        assert_eq!(amt(&i.prepaid).as_deref(), Some("200.00 EUR"), "{label}");
+        assert_eq!(
+            amt(&i.amount_due).as_deref(),
+            Some("1000.00 EUR"),
+            "{label}"
+        );
+    }
+}
