@@ -599,7 +599,7 @@ impl Pipeline {
             if stage != "report" {
                 trail.push(TrailEntry {
                     at: generated_at.clone(),
-                    actor: format!("plugin:{}", &digest[..12.min(digest.len())]),
+                    actor: format!("plugin:{digest}"),
                     action: format!("ran {stage}"),
                     comment: None,
                 });

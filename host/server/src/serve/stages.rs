@@ -82,10 +82,6 @@ fn origin_of(doc: &DocumentRow) -> papyr_runtime::bindings::types::Origin {
         .into_wit(&doc.channel)
 }
 
-fn short(d: &str) -> &str {
-    &d[..12.min(d.len())]
-}
-
 impl Shared {
     async fn doc(&self, job: &Job) -> Result<DocumentRow> {
         self.db
@@ -196,12 +192,7 @@ impl Shared {
             .as_ref()
             .map_or(DocumentKind::Other, |c| c.kind);
         let is_invoice = matches!(kind, DocumentKind::Invoice | DocumentKind::CreditNote);
-        let digest = |stage: &str| {
-            out.plugins
-                .get(stage)
-                .map(|d| short(d).to_string())
-                .unwrap_or_default()
-        };
+        let digest = |stage: &str| out.plugins.get(stage).cloned().unwrap_or_default();
         let mut audit = vec![(
             format!("plugin:{}", digest("classify")),
             "classified".to_string(),
@@ -416,7 +407,7 @@ impl Shared {
             .plugins
             .iter()
             .filter(|(k, _)| k.starts_with("fraud:"))
-            .map(|(_, d)| format!("plugin:{}", short(d)))
+            .map(|(_, d)| format!("plugin:{d}"))
             .collect();
         let audit = vec![
             (
@@ -504,11 +495,7 @@ impl Shared {
         Ok(StageOutcome {
             result_json: serde_json::json!({ "report": key, "size": pdf.len() }).to_string(),
             plugins_json: serde_json::json!({ "report": digest }).to_string(),
-            audit: vec![(
-                format!("plugin:{}", short(&digest)),
-                "report-rendered".into(),
-                key,
-            )],
+            audit: vec![(format!("plugin:{digest}"), "report-rendered".into(), key)],
             next_stage: None,
             ..StageOutcome::default()
         })
