@@ -76,7 +76,11 @@ pub struct StageOutcome {
 /// What `complete` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
+    /// Committed; no next job, or the next job is queued for any worker.
     Done,
+    /// Committed, and the next stage's job is already leased to this worker, which
+    /// saves a claim round trip.
+    Continue(Job),
 }
 
 /// What `fail` did.
@@ -253,15 +257,30 @@ impl Db {
     /// Commit a stage: its result, the document's new state, findings, audit
     /// entries, the job's removal and the next job — all or nothing. Fails with
     /// [`StoreError::LeaseLost`] (writing nothing) when the lease was lost.
+    ///
+    /// With `chain_lease`, the next job is leased to the same worker in the same
+    /// transaction (for `check`, only when the tenant's check lease is free).
     pub async fn complete(
         &self,
         job: &Job,
         worker: &str,
         out: &StageOutcome,
+        chain_lease: Option<Duration>,
     ) -> Result<Completion> {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
-        Self::hold_lease(&mut tx, job, worker).await?;
+        // Removing the job proves the lease is still ours; a lost lease writes nothing.
+        let n =
+            sqlx::query("DELETE FROM jobs WHERE id = $1 AND lease_owner = $2 AND attempts = $3")
+                .bind(&job.id)
+                .bind(worker)
+                .bind(job.attempt)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if n != 1 {
+            return Err(StoreError::LeaseLost(job.id.clone()));
+        }
         sqlx::query(
             "INSERT INTO stage_results (document_id, stage, tenant_id, worker, attempt, result, plugins, duration_us, completed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -320,37 +339,46 @@ impl Db {
                 .bind(&job.tenant_id)
                 .execute(&mut *tx)
                 .await?;
-            for f in findings {
-                sqlx::query(
-                    "INSERT INTO findings (tenant_id, document_id, rule, severity, score, message, evidence, plugin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&job.tenant_id)
-                .bind(&job.document_id)
-                .bind(&f.rule)
-                .bind(&f.severity)
-                .bind(f.score)
-                .bind(&f.message)
-                .bind(&f.evidence_json)
-                .bind(&f.plugin)
-                .execute(&mut *tx)
-                .await?;
+            // One statement for the document's findings (per hundred).
+            for chunk in findings.chunks(100) {
+                let sql = format!(
+                    "INSERT INTO findings (tenant_id, document_id, rule, severity, score, message, evidence, plugin) VALUES {}",
+                    placeholders(chunk.len(), 8)
+                );
+                let mut q = sqlx::query(&sql);
+                for f in chunk {
+                    q = q
+                        .bind(&job.tenant_id)
+                        .bind(&job.document_id)
+                        .bind(&f.rule)
+                        .bind(&f.severity)
+                        .bind(f.score)
+                        .bind(&f.message)
+                        .bind(&f.evidence_json)
+                        .bind(&f.plugin);
+                }
+                q.execute(&mut *tx).await?;
             }
         }
-        for (actor, action, detail) in &out.audit {
-            insert_audit(
-                &mut tx,
-                &job.tenant_id,
-                Some(&job.document_id),
-                actor,
-                action,
-                detail,
-            )
-            .await?;
+        if !out.audit.is_empty() {
+            let sql = format!(
+                "INSERT INTO audit_log (tenant_id, document_id, at, actor, action, detail) VALUES {}",
+                placeholders(out.audit.len(), 6)
+            );
+            let mut q = sqlx::query(&sql);
+            for (actor, action, detail) in &out.audit {
+                q = q
+                    .bind(&job.tenant_id)
+                    .bind(&job.document_id)
+                    .bind(now)
+                    .bind(actor)
+                    .bind(action)
+                    .bind(detail);
+            }
+            q.execute(&mut *tx).await?;
         }
-        sqlx::query("DELETE FROM jobs WHERE id = $1")
-            .bind(&job.id)
-            .execute(&mut *tx)
-            .await?;
+        Self::release_tenant_lock(&mut tx, job, worker).await?;
+        let mut chained = None;
         if let Some(next) = &out.next_stage {
             insert_job(
                 &mut tx,
@@ -361,10 +389,39 @@ impl Db {
                 now,
             )
             .await?;
+            if let Some(lease) = chain_lease {
+                let until = now + lease.as_millis() as i64;
+                let lock_free = next != SERIAL_STAGE
+                    || sqlx::query("UPDATE tenant_locks SET owner = $1, until = $2 WHERE tenant_id = $3 AND (until < $4 OR owner = $1)")
+                        .bind(worker)
+                        .bind(until)
+                        .bind(&job.tenant_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        == 1;
+                if lock_free {
+                    let id = format!("{}:{next}", job.document_id);
+                    sqlx::query("UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 WHERE id = $3")
+                        .bind(worker)
+                        .bind(until)
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                    chained = Some(Job {
+                        id,
+                        tenant_id: job.tenant_id.clone(),
+                        document_id: job.document_id.clone(),
+                        stage: next.clone(),
+                        attempt: 1,
+                        max_attempts: job.max_attempts,
+                    });
+                }
+            }
         }
-        Self::release_tenant_lock(&mut tx, job, worker).await?;
         tx.commit().await?;
-        Ok(Completion::Done)
+        Ok(chained.map_or(Completion::Done, Completion::Continue))
     }
 
     /// Record a failed attempt: retry after a backoff, or park the document as failed
@@ -463,4 +520,20 @@ impl Db {
             .await?;
         Ok(n)
     }
+}
+
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `cols` values.
+fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            format!(
+                "({})",
+                (1..=cols)
+                    .map(|c| format!("${}", r * cols + c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

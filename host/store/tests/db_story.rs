@@ -125,11 +125,11 @@ async fn story(db: Db) {
             .unwrap()
             .is_none()
     );
-    db.complete(&j, "w1", &outcome(Some("check"), "extracted"))
+    db.complete(&j, "w1", &outcome(Some("check"), "extracted"), None)
         .await
         .unwrap();
     assert!(matches!(
-        db.complete(&j, "w1", &outcome(Some("check"), "extracted"))
+        db.complete(&j, "w1", &outcome(Some("check"), "extracted"), None)
             .await,
         Err(StoreError::LeaseLost(_))
     ));
@@ -154,16 +154,26 @@ async fn story(db: Db) {
     let taken = claim_for(&db, "w2", &d1).await;
     assert_eq!((taken.id.as_str(), taken.attempt), (check.id.as_str(), 2));
     assert!(matches!(
-        db.complete(&check, "w1", &outcome(Some("report"), "pending_approval"))
-            .await,
+        db.complete(
+            &check,
+            "w1",
+            &outcome(Some("report"), "pending_approval"),
+            None
+        )
+        .await,
         Err(StoreError::LeaseLost(_))
     ));
-    db.complete(&taken, "w2", &outcome(Some("report"), "pending_approval"))
-        .await
-        .unwrap();
+    db.complete(
+        &taken,
+        "w2",
+        &outcome(Some("report"), "pending_approval"),
+        None,
+    )
+    .await
+    .unwrap();
     let r = claim_for(&db, "w2", &d1).await;
     assert_eq!(r.stage, "report");
-    db.complete(&r, "w2", &outcome(None, "pending_approval"))
+    db.complete(&r, "w2", &outcome(None, "pending_approval"), None)
         .await
         .unwrap();
     let d = db.document(&t, &d1).await.unwrap().unwrap();
@@ -270,41 +280,41 @@ async fn concurrent(db: Db) {
             let me = format!("w{w}");
             let mut idle = 0;
             while idle < 20 {
-                match db.claim(&me, Duration::from_secs(30)).await.unwrap() {
-                    None => {
-                        idle += 1;
-                        tokio::time::sleep(Duration::from_millis(10)).await;
+                let Some(mut j) = db.claim(&me, Duration::from_secs(30)).await.unwrap() else {
+                    idle += 1;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                idle = 0;
+                // Odd workers chain into the next stage; even ones claim each job.
+                let chain = (w % 2 == 1).then_some(Duration::from_secs(30));
+                loop {
+                    let next = match j.stage.as_str() {
+                        "extract" => Some("check"),
+                        "check" => Some("report"),
+                        _ => None,
+                    };
+                    if j.stage == "check" {
+                        assert_eq!(
+                            in_check.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+                            0,
+                            "two checks of one tenant at once"
+                        );
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        in_check.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                     }
-                    Some(j) => {
-                        idle = 0;
-                        let next = match j.stage.as_str() {
-                            "extract" => Some("check"),
-                            "check" => Some("report"),
-                            _ => None,
-                        };
-                        if j.stage == "check" {
-                            assert_eq!(
-                                in_check.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
-                                0,
-                                "two checks of one tenant at once"
-                            );
-                            tokio::time::sleep(Duration::from_millis(1)).await;
-                            in_check.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-                        }
-                        db.complete(
-                            &j,
-                            &me,
-                            &outcome(
-                                next,
-                                if next.is_none() {
-                                    "pending_approval"
-                                } else {
-                                    "extracted"
-                                },
-                            ),
-                        )
+                    let status = if next.is_none() {
+                        "pending_approval"
+                    } else {
+                        "extracted"
+                    };
+                    match db
+                        .complete(&j, &me, &outcome(next, status), chain)
                         .await
-                        .unwrap();
+                        .unwrap()
+                    {
+                        papyr_store::Completion::Continue(n) => j = n,
+                        papyr_store::Completion::Done => break,
                     }
                 }
             }

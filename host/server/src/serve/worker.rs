@@ -42,24 +42,40 @@ pub async fn run(shared: Arc<Shared>, n: usize, mut phase: Phase) {
                 continue;
             }
         };
-        let span = tracing::info_span!("stage", tenant = %job.tenant_id, document = %job.document_id, stage = %job.stage, attempt = job.attempt);
-        if !handle(&shared, &me, job, lease, &mut phase)
-            .instrument(span)
-            .await
-        {
-            break;
+        // Run the job and, while this worker holds them, the document's next stages.
+        let mut next = Some(job);
+        while let Some(job) = next.take() {
+            if *phase.borrow() != 0 {
+                let _ = shared.db.release(&job, &me).await;
+                break;
+            }
+            let span = tracing::info_span!("stage", tenant = %job.tenant_id, document = %job.document_id, stage = %job.stage, attempt = job.attempt);
+            match handle(&shared, &me, job, lease, &mut phase)
+                .instrument(span)
+                .await
+            {
+                Handled::Next(job) => next = job,
+                Handled::Released => return,
+            }
         }
     }
 }
 
-/// Run one claimed job to its end. Returns false when shutdown released it.
+enum Handled {
+    /// Done with the job; continue with this chained job, if any.
+    Next(Option<papyr_store::Job>),
+    /// Shutdown released the job.
+    Released,
+}
+
+/// Run one claimed job to its end.
 async fn handle(
     shared: &Arc<Shared>,
     me: &str,
     job: papyr_store::Job,
     lease: Duration,
     phase: &mut Phase,
-) -> bool {
+) -> Handled {
     {
         let started = Instant::now();
         let work = {
@@ -89,7 +105,7 @@ async fn handle(
                 tracing::warn!(error = %e, "cannot release the job on shutdown; its lease will expire");
             }
             tracing::info!("released in-flight job on shutdown");
-            return false;
+            return Handled::Released;
         };
         let result = result.unwrap_or_else(|e| {
             Err(StageFailure::Transient(anyhow::anyhow!(
@@ -99,8 +115,12 @@ async fn handle(
         match result {
             Ok(outcome) => {
                 let final_status = outcome.next_stage.is_none().then(|| outcome.status.clone());
-                match shared.db.complete(&job, me, &outcome).await {
-                    Ok(_) => {
+                match shared.db.complete(&job, me, &outcome, Some(lease)).await {
+                    Ok(done) => {
+                        if let papyr_store::Completion::Continue(next) = done {
+                            shared.metrics.stage_done(&job.stage, started.elapsed());
+                            return Handled::Next(Some(next));
+                        }
                         shared.metrics.stage_done(&job.stage, started.elapsed());
                         if let Some(status) = final_status {
                             let status = match status {
@@ -153,5 +173,5 @@ async fn handle(
             }
         }
     }
-    true
+    Handled::Next(None)
 }
