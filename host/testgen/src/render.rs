@@ -390,6 +390,14 @@ fn header(v: &View, c: &mut Canvas, s: &Spec, rng: &mut Rng) -> f32 {
             let addr = format!("{} · {} · billing@{}", vd.street, vd.city, vd.domain);
             let aw = c.width(0, fs - 1.0, &addr);
             c.text(0, fs - 1.0, (w - aw) / 2.0, y - 16.0, &addr);
+            // The seller's VAT id is a mandatory invoice detail (Art. 226 VAT
+            // Directive); letterheads carry it centred under the address.
+            let label = v.l(L::VatId);
+            let vat = vat_display(&v.inv.seller_vat, v.lang);
+            let lw = c.width(3, fs - 1.0, label) + 4.0;
+            let x = (w - lw - c.width(0, fs - 1.0, &vat)) / 2.0;
+            c.text(3, fs - 1.0, x, y - 27.0, label);
+            c.text(0, fs - 1.0, x + lw, y - 27.0, &vat);
             y -= 60.0;
             c.text(
                 0,

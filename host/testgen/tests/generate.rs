@@ -384,3 +384,145 @@ fn holdout_uses_layouts_dev_never_uses() {
     assert!(m.documents.iter().all(|d| d.split == "holdout"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The text runs a reader shows: every literal string of every page content stream
+/// (Flate streams without a /Type, i.e. not XMP, embedded files or images). An
+/// incremental edit adds a replacement stream; keeping the superseded one too only
+/// widens the haystack, and the checks below look for the truth value, which is
+/// always the final revision's.
+fn pdf_text_runs(b: &[u8]) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut from = 0;
+    while let Some(p) = find(&b[from..], b">>\nstream\n") {
+        let dict_end = from + p;
+        let body = dict_end + 10;
+        from = body;
+        let Some(ds) = rfind(&b[dict_end.saturating_sub(200)..dict_end], b"<<") else {
+            continue;
+        };
+        let dict = &b[dict_end.saturating_sub(200) + ds..dict_end];
+        if find(dict, b"/FlateDecode").is_none() || find(dict, b"/Type").is_some() {
+            continue;
+        }
+        let (len, _) = num_at(dict, find(dict, b"/Length").unwrap() + 7);
+        let Ok(data) = miniz_oxide::inflate::decompress_to_vec_zlib(&b[body..body + len]) else {
+            continue;
+        };
+        runs.extend(literal_strings(&data));
+        from = body + len;
+    }
+    runs
+}
+
+/// Literal strings `( … )` of a content stream, escapes resolved, bytes read as
+/// Latin-1 (ids are ASCII, so the WinAnsi differences do not matter here).
+fn literal_strings(c: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < c.len() {
+        if c[i] != b'(' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let mut s = String::new();
+        while i < c.len() && c[i] != b')' {
+            if c[i] == b'\\' && i + 1 < c.len() {
+                if c[i + 1].is_ascii_digit() {
+                    let end = (i + 4).min(c.len());
+                    let oct = std::str::from_utf8(&c[i + 1..end]).unwrap();
+                    s.push(char::from(u8::from_str_radix(oct, 8).unwrap()));
+                    i = end;
+                } else {
+                    s.push(char::from(c[i + 1]));
+                    i += 2;
+                }
+            } else {
+                s.push(char::from(c[i]));
+                i += 1;
+            }
+        }
+        out.push(s);
+        i += 1;
+    }
+    out
+}
+
+/// An id compared the way a reader would: letters and digits only, so that the
+/// display forms `CHE-123.456.789 MWST` and `12-3456789` match `CHE123456789`.
+fn id_chars(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Every PDF of `docs` whose truth has a seller VAT id shows that id in its text
+/// (in one run), and every `id.vat-invalid` document shows its invalid id.
+/// Returns (checked PDFs, checked vat-invalid documents).
+fn assert_seller_vat_visible(dir: &std::path::Path, docs: &[Truth]) -> (usize, usize) {
+    let (mut pdfs, mut invalid) = (0, 0);
+    for d in docs {
+        let planted = d.planted.iter().any(|p| p == "id.vat-invalid");
+        let Some(vat) = d.fields.vendor_tax_id.as_deref() else {
+            assert!(
+                !planted,
+                "{}: id.vat-invalid planted but no vendor_tax_id",
+                d.file
+            );
+            continue;
+        };
+        let want = id_chars(vat);
+        let b = std::fs::read(dir.join(&d.file)).unwrap();
+        if d.file.ends_with(".pdf") {
+            let runs = pdf_text_runs(&b);
+            assert!(!runs.is_empty(), "{}: no text", d.file);
+            assert!(
+                runs.iter().any(|r| id_chars(r).contains(&want)),
+                "{} ({} layout, {}): seller VAT id {vat} not in the visible text",
+                d.file,
+                d.layout,
+                d.format
+            );
+            pdfs += 1;
+        } else {
+            assert!(find(&b, vat.as_bytes()).is_some(), "{}: {vat}", d.file);
+        }
+        if planted {
+            invalid += 1;
+        }
+    }
+    (pdfs, invalid)
+}
+
+#[test]
+fn every_pdf_shows_the_seller_vat_id_of_its_truth() {
+    let (dir, docs) = big();
+    let (pdfs, invalid) = assert_seller_vat_visible(dir, docs);
+    assert!(pdfs > 1000, "{pdfs}");
+    assert!(invalid >= 20, "{invalid}");
+    for layout in [
+        "label-value",
+        "table",
+        "two-column",
+        "totals-box",
+        "letter",
+        "compact",
+    ] {
+        assert!(
+            docs.iter()
+                .any(|d| d.layout == layout && d.fields.vendor_tax_id.is_some()),
+            "{layout}"
+        );
+    }
+    let hold = tmp("vat-holdout");
+    let mut o = opts(2026, 400, hold.clone(), Preset::Full);
+    o.split = Split::Holdout;
+    let m = generate(&o).unwrap();
+    let (pdfs, _) = assert_seller_vat_visible(&hold, &m.documents);
+    assert!(pdfs > 150, "{pdfs}");
+    for layout in ["stacked", "sidebar"] {
+        assert!(m.documents.iter().any(|d| d.layout == layout));
+    }
+    let _ = std::fs::remove_dir_all(hold);
+}

@@ -5,6 +5,7 @@
 //! extraction templates (override single fields of the generic result), and the
 //! generic text-layer extractor (labels in six languages, layout, arithmetic).
 //! See `docs/stages/extract.md`.
+pub mod lexicon;
 pub mod num;
 pub mod template;
 pub mod text;

@@ -197,7 +197,93 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::InvoiceNumber, "referentie", true),
     (F::InvoiceNumber, "riferimento", true),
     (F::InvoiceNumber, "nota de credito n", false),
+    // A generic reference with a number word: weaker than any invoice label, but
+    // one label (a column heading), not two.
+    (F::InvoiceNumber, "reference no", true),
+    (F::InvoiceNumber, "reference no.", true),
+    (F::InvoiceNumber, "reference number", true),
+    (F::InvoiceNumber, "reference #", true),
+    (F::InvoiceNumber, "ref. no.", true),
+    (F::InvoiceNumber, "ref. no", true),
+    (F::InvoiceNumber, "ref no", true),
+    (F::InvoiceNumber, "ref no.", true),
+    (F::InvoiceNumber, "ref #", true),
+    (F::InvoiceNumber, "ref.", true),
+    (F::InvoiceNumber, "our ref", true),
+    (F::InvoiceNumber, "our ref.", true),
+    (F::InvoiceNumber, "our reference", true),
+    (F::InvoiceNumber, "unsere referenz", true),
+    (F::InvoiceNumber, "unser zeichen", true),
+    (F::InvoiceNumber, "notre reference", true),
+    (F::InvoiceNumber, "notre ref.", true),
+    (F::InvoiceNumber, "onze referentie", true),
+    (F::InvoiceNumber, "ons kenmerk", true),
+    (F::InvoiceNumber, "nuestra referencia", true),
+    (F::InvoiceNumber, "ns. ref.", true),
+    (F::InvoiceNumber, "ns. riferimento", true),
+    (F::InvoiceNumber, "nostro riferimento", true),
+    (F::InvoiceNumber, "document", true),
+    (F::InvoiceNumber, "documento", true),
+    (F::InvoiceNumber, "beleg", true),
+    // Document titles: they carry the number when one follows on the line.
+    (F::InvoiceNumber, "rechnungskorrektur", true),
+    (F::InvoiceNumber, "korrekturrechnung", true),
+    (F::InvoiceNumber, "stornorechnung", true),
+    (F::InvoiceNumber, "abschlagsrechnung", true),
+    (F::InvoiceNumber, "teilrechnung", true),
+    (F::InvoiceNumber, "schlussrechnung", true),
+    (F::InvoiceNumber, "sammelrechnung", true),
+    (F::InvoiceNumber, "proforma-rechnung", true),
+    (F::InvoiceNumber, "gutschriftsanzeige", true),
+    (F::InvoiceNumber, "proforma invoice", true),
+    (F::InvoiceNumber, "pro forma invoice", true),
+    (F::InvoiceNumber, "commercial invoice", true),
+    (F::InvoiceNumber, "sales invoice", true),
+    (F::InvoiceNumber, "vat invoice", true),
+    (F::InvoiceNumber, "credit memo", true),
+    (F::InvoiceNumber, "debit note", true),
+    (F::InvoiceNumber, "facture d'acompte", true),
+    (F::InvoiceNumber, "facture rectificative", true),
+    (F::InvoiceNumber, "facture proforma", true),
+    (F::InvoiceNumber, "note de credit", true),
+    (F::InvoiceNumber, "creditfactuur", true),
+    (F::InvoiceNumber, "verkoopfactuur", true),
+    (F::InvoiceNumber, "nota", true),
+    (F::InvoiceNumber, "factura simplificada", true),
+    (F::InvoiceNumber, "factura proforma", true),
+    (F::InvoiceNumber, "nota de abono", true),
+    (F::InvoiceNumber, "fattura elettronica", true),
+    (F::InvoiceNumber, "fattura differita", true),
+    (F::InvoiceNumber, "fattura immediata", true),
+    (F::InvoiceNumber, "fattura accompagnatoria", true),
+    (F::InvoiceNumber, "nota di accredito", true),
     // issue date
+    // due date wordings seen on real invoices
+    (F::DueDate, "maturity date", false),
+    (F::DueDate, "settlement date", false),
+    (F::DueDate, "balance due by", false),
+    (F::DueDate, "zahlbar ohne abzug bis", false),
+    (F::DueDate, "zahlbar ohne abzug am", false),
+    (F::DueDate, "fallig zum", false),
+    (F::DueDate, "zahlbar zum", false),
+    (F::DueDate, "zahlung bis zum", false),
+    (F::DueDate, "reglement avant le", false),
+    (F::DueDate, "a payer au plus tard le", false),
+    (F::DueDate, "paiement au plus tard le", false),
+    (F::DueDate, "au plus tard le", false),
+    (F::DueDate, "date de reglement", false),
+    (F::DueDate, "date limite de reglement", false),
+    (F::DueDate, "betaling voor", false),
+    (F::DueDate, "te betalen uiterlijk", false),
+    (F::DueDate, "uiterlijk te betalen op", false),
+    (F::DueDate, "uiterlijk betalen voor", false),
+    (F::DueDate, "gelieve te betalen voor", false),
+    (F::DueDate, "pagar antes del", false),
+    (F::DueDate, "fecha limite", false),
+    (F::DueDate, "vencimiento el", false),
+    (F::DueDate, "da pagare entro il", false),
+    (F::DueDate, "pagamento entro il", false),
+    (F::DueDate, "scadenza il", false),
     (F::IssueDate, "invoice date", false),
     (F::IssueDate, "date of invoice", false),
     (F::IssueDate, "issue date", false),
@@ -797,6 +883,39 @@ const LABELS: &[(F, &str, bool)] = &[
     (F::Prepaid, "acconto versato", false),
     (F::Prepaid, "anticipo ricevuto", false),
     // customer
+    // bill-to wordings of real invoices
+    (F::Customer, "bill-to party", false),
+    (F::Customer, "customer details", false),
+    (F::Customer, "customer information", false),
+    (F::Customer, "client details", false),
+    (F::Customer, "billing details", false),
+    (F::Customer, "invoice recipient", false),
+    (F::Customer, "sold-to", false),
+    (F::Customer, "payer", false),
+    (F::Customer, "kundenadresse", false),
+    (F::Customer, "kundendaten", false),
+    (F::Customer, "rechnungsempfaenger", false),
+    (F::Customer, "empfaenger", false),
+    (F::Customer, "leistungsempfaenger", false),
+    (F::Customer, "zahlungspflichtiger", false),
+    (F::Customer, "coordonnees client", false),
+    (F::Customer, "informations client", false),
+    (F::Customer, "donnees client", false),
+    (F::Customer, "client facture", false),
+    (F::Customer, "debiteur", false),
+    (F::Customer, "opdrachtgever", false),
+    (F::Customer, "ontvanger", false),
+    (F::Customer, "geadresseerde", false),
+    (F::Customer, "facturatieadres", false),
+    (F::Customer, "factuur voor", false),
+    (F::Customer, "klantgegevens:", false),
+    (F::Customer, "direccion de facturacion", false),
+    (F::Customer, "datos de facturacion", false),
+    (F::Customer, "facturar a:", false),
+    (F::Customer, "indirizzo di fatturazione", false),
+    (F::Customer, "dati di fatturazione", false),
+    (F::Customer, "fatturato a:", false),
+    (F::Customer, "facturation", true),
     (F::Customer, "bill to", false),
     (F::Customer, "billed to", false),
     (F::Customer, "invoice to", false),
@@ -1309,14 +1428,23 @@ pub fn find_labels(text: &str) -> Vec<Hit> {
                     }
                 }
             }
-            if let Some((f, l, w)) = best {
+            // A composed invoice-number label ("RG-Nr.", "N° de facture") longer
+            // than any listed label wins.
+            let listed = best.map(|(f, l, w)| (f, l.len(), w));
+            let best = match crate::lexicon::invoice_label_len(&norm[i..]) {
+                Some(n) if listed.is_none_or(|(_, len, _)| n > len) => {
+                    Some((F::InvoiceNumber, n, false))
+                }
+                _ => listed,
+            };
+            if let Some((f, len, w)) = best {
                 out.push(Hit {
                     f,
                     weak: w,
                     start: map[i],
-                    end: map[i + l.len()],
+                    end: map[i + len],
                 });
-                i += l.len();
+                i += len;
                 continue;
             }
         }
@@ -1561,7 +1689,9 @@ fn overlap(c: &Cell, x0: f32, x1: f32) -> f32 {
 /// An identifier-like first token: has a digit, not a date, not an amount.
 fn id_token(s: &str) -> Option<String> {
     for tok in s.split_whitespace().take(2) {
-        let t = tok.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '(' | ')' | '.'));
+        let t = tok
+            .trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '(' | ')' | '.'))
+            .trim_start_matches(['#', '№']);
         if t.len() >= 2
             && t.len() <= 40
             && t.chars().any(|c| c.is_ascii_digit())
@@ -1619,29 +1749,131 @@ fn strip_glued_date(t: &str) -> &str {
     t
 }
 
+/// The value of a label that ends its line, printed to its right but on a
+/// baseline just above or below (a value in a larger font, or a two-column block
+/// whose columns have their own line pitch), so the text layer put it on the
+/// neighbouring line.
+fn beside_adjacent<'a>(ctx: &Ctx<'a>, li: usize, h: &Hit) -> Option<(&'a str, usize)> {
+    let ln = &ctx.lines[li];
+    if !ln.right_of(h).is_empty() || h.weak && !alone_in_cell(ln, h) {
+        return None;
+    }
+    let lc = ln.cell_at(h.start)?;
+    // Nothing else may stand right of the label on its own line.
+    if ln.cells.iter().any(|o| o.x0 >= lc.x1) {
+        return None;
+    }
+    let pitch = lc.size.max(8.0);
+    for k in [li + 1, li.wrapping_sub(1)] {
+        let Some(n) = ctx.lines.get(k) else {
+            continue;
+        };
+        if n.page != ln.page || (n.y - ln.y).abs() > pitch {
+            continue;
+        }
+        let Some(c) = n
+            .cells
+            .iter()
+            .filter(|c| c.x0 >= lc.x1 - 1.0 && c.x0 <= lc.x1 + 250.0)
+            .min_by(|a, b| a.x0.total_cmp(&b.x0))
+        else {
+            continue;
+        };
+        // The cell must not belong to a label of that line.
+        if n.cells.iter().any(|o| o.x0 < c.x0 && o.x0 >= lc.x0 - 2.0)
+            || n.hits.iter().any(|hh| hh.start < c.end && hh.end > c.start)
+        {
+            continue;
+        }
+        return Some((n.cell_text(c), k));
+    }
+    None
+}
+
+/// A document number printed without any label: a lone identifier-shaped cell in
+/// the header part of page 1 that no label claims. Only a guess.
+fn unlabelled_number(ctx: &Ctx) -> Option<(String, usize)> {
+    for (li, ln) in ctx.lines.iter().enumerate() {
+        if ln.page != 1 || ln.page_height > 0.0 && ln.y > ln.page_height * 0.45 {
+            continue;
+        }
+        for (ci, c) in ln.cells.iter().enumerate() {
+            let raw = ln.cell_text(c);
+            let t = raw.trim_start_matches(['#', '№']).trim();
+            if t.is_empty() || t.contains(char::is_whitespace) {
+                continue;
+            }
+            // Claimed by a label in the cell, the cell before it, or a heading.
+            let claimed = ln
+                .hits
+                .iter()
+                .any(|h| h.start < c.end && (ci == 0 || h.end > ln.cells[ci - 1].start))
+                || heading_above(ctx, li, c.start).is_some();
+            if claimed || id_token(t).as_deref() != Some(t) {
+                continue;
+            }
+            let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
+            let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+            let all_digits = digits == t.len();
+            let bad_shape = digits < 4
+                || all_digits && t.len() < 6
+                || letters > 4
+                || t.starts_with("PO")
+                || find_date(t, ctx.order).is_some()
+                || vat_shape_ok(&t.replace(['-', '.', ' '], ""))
+                || iban_is_valid(t)
+                || money_like(t);
+            if !bad_shape {
+                return Some((t.to_string(), li));
+            }
+        }
+    }
+    None
+}
+
+/// `1.234,56` / `1,234.56`: a number with two decimals is money, not a number.
+fn money_like(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 4
+        && matches!(b[b.len() - 3], b'.' | b',')
+        && b[b.len() - 2..].iter().all(u8::is_ascii_digit)
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '\''))
+}
+
 fn identifiers(ctx: &Ctx, acc: &mut Acc) {
     for (field, f) in [("invoice_number", F::InvoiceNumber), ("po_number", F::Po)] {
-        let mut best: Option<(String, usize, bool)> = None;
+        // (value, line, confidence)
+        let mut best: Option<(String, usize, f32)> = None;
+        let accept =
+            |t: &str| id_token(t).is_some() && find_date(t, ctx.order).is_none_or(|d| d.1 > 0);
         for (li, ln) in ctx.lines.iter().enumerate() {
             for h in ln.hits.iter().filter(|h| h.f == f) {
-                let got = value_for(ctx, li, h, &|t| {
-                    id_token(t).is_some() && find_date(t, ctx.order).is_none_or(|d| d.1 > 0)
-                });
+                let (got, conf) = match value_for(ctx, li, h, &accept) {
+                    Some(v) => (Some(v), if h.weak { 0.6 } else { 0.85 }),
+                    None => (
+                        beside_adjacent(ctx, li, h).filter(|(t, _)| accept(t)),
+                        if h.weak { 0.55 } else { 0.7 },
+                    ),
+                };
                 if let Some((t, vli)) = got
                     && let Some(v) = id_token(t)
                 {
                     // A strong label beats a weak one; the first strong one wins.
-                    if best.as_ref().is_none_or(|b| b.2 && !h.weak) {
-                        best = Some((v, vli, h.weak));
+                    if best.as_ref().is_none_or(|b| b.2 < conf) {
+                        best = Some((v, vli, conf));
                     }
                 }
             }
         }
-        if let Some((v, li, weak)) = best {
+        if best.is_none() && f == F::InvoiceNumber {
+            best = unlabelled_number(ctx).map(|(v, li)| (v, li, 0.45));
+        }
+        if let Some((v, li, conf)) = best {
             let ln = &ctx.lines[li];
             acc.ev(
                 field,
-                if weak { 0.6 } else { 0.85 },
+                conf,
                 FieldSource::TextLayer,
                 ln.page,
                 ln.line,
@@ -2131,6 +2363,121 @@ fn strip_address(s: &str) -> &str {
     s.trim()
 }
 
+/// A postal code and town: `10117 Berlin`, `D-10117 Berlin`, `1012 AB Amsterdam`,
+/// `75008 Paris Cedex`, `SW1A 1AA`-style UK codes at the end, `Austin, TX 78701`.
+fn is_postcode_line(t: &str) -> bool {
+    let toks: Vec<&str> = t.split_whitespace().collect();
+    let Some(first) = toks.first() else {
+        return false;
+    };
+    let code = first
+        .trim_start_matches(|c: char| c.is_ascii_uppercase())
+        .trim_start_matches('-');
+    let digits = code.len();
+    let leading = (4..=5).contains(&digits)
+        && code.bytes().all(|c| c.is_ascii_digit())
+        && toks
+            .get(1)
+            .is_some_and(|w| w.chars().next().is_some_and(char::is_alphabetic));
+    let last = toks.last().copied().unwrap_or("");
+    let us = toks.len() >= 3
+        && last.len() == 5
+        && last.bytes().all(|c| c.is_ascii_digit())
+        && toks[toks.len() - 2].len() == 2
+        && toks[toks.len() - 2].bytes().all(|c| c.is_ascii_uppercase());
+    let uk = toks.len() >= 3 && {
+        let (a, b) = (toks[toks.len() - 2], last);
+        (2..=4).contains(&a.len())
+            && a.starts_with(|c: char| c.is_ascii_uppercase())
+            && a.chars().any(|c| c.is_ascii_digit())
+            && b.len() == 3
+            && b.starts_with(|c: char| c.is_ascii_digit())
+            && b[1..].bytes().all(|c| c.is_ascii_uppercase())
+    };
+    (leading || us || uk) && t.len() <= 60 && !t.contains(['·', '|', '@'])
+}
+
+/// The recipient's address block when no label names it (a window-envelope
+/// address): a name line, a street line and a postcode line stacked in one
+/// column in the upper half of page 1, that is not the letterhead's own block.
+/// Returns the name, its line and the block's left edge.
+fn address_block(ctx: &Ctx) -> Option<(String, usize, f32)> {
+    let first_text = ctx.lines.iter().position(|l| l.page == 1)?;
+    // The body text size: the size most cells on page 1 are set in.
+    let mut sizes: Vec<(i32, usize)> = Vec::new();
+    for c in ctx
+        .lines
+        .iter()
+        .filter(|l| l.page == 1)
+        .flat_map(|l| &l.cells)
+    {
+        let key = (c.size * 2.0).round() as i32;
+        match sizes.iter_mut().find(|(k, _)| *k == key) {
+            Some(e) => e.1 += 1,
+            None => sizes.push((key, 1)),
+        }
+    }
+    let body = sizes
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .map_or(f32::MAX, |(k, _)| *k as f32 / 2.0);
+    for (k, ln) in ctx.lines.iter().enumerate() {
+        if ln.page != 1 || ln.page_height > 0.0 && ln.y > ln.page_height * 0.5 {
+            continue;
+        }
+        for pc in &ln.cells {
+            if !is_postcode_line(ln.cell_text(pc)) {
+                continue;
+            }
+            // Walk up the column: a street line, then the name (an optional
+            // c/o or department line between is skipped over once).
+            let cell_in = |li: usize| {
+                ctx.lines.get(li).filter(|l| l.page == 1).and_then(|l| {
+                    l.cells
+                        .iter()
+                        .find(|c| (c.x0 - pc.x0).abs() < 6.0)
+                        .map(|c| (l, c))
+                })
+            };
+            let Some(street_li) = k.checked_sub(1) else {
+                continue;
+            };
+            let Some((sl, sc)) = cell_in(street_li) else {
+                continue;
+            };
+            let street = sl.cell_text(sc);
+            if !street.chars().any(|c| c.is_ascii_digit()) || street.contains(['·', '|', '@']) {
+                continue;
+            }
+            let Some(name_li) = street_li.checked_sub(1) else {
+                continue;
+            };
+            let Some((nl, nc)) = cell_in(name_li) else {
+                continue;
+            };
+            let name = nl.cell_text(nc);
+            let labelled = nl
+                .hits
+                .iter()
+                .any(|h| h.start < nc.end && h.end > nc.start && h.f != F::Ignore);
+            // The letterhead's block: the first line of the page, or a name set
+            // larger than the body text.
+            let letterhead = name_li <= first_text || nc.size > body + 0.5;
+            if labelled
+                || letterhead
+                || !plausible_name(name)
+                || is_title(name)
+                || is_heading_word(name)
+                || name.contains(['·', '|', '@', ':'])
+            {
+                continue;
+            }
+            return Some((strip_address(name).to_string(), name_li, pc.x0));
+        }
+    }
+    None
+}
+
 fn parties(ctx: &Ctx, acc: &mut Acc) {
     // Customer block: the bill-to label and the lines under it in its column.
     let mut customer_block: Vec<(usize, f32, f32)> = Vec::new();
@@ -2177,6 +2524,23 @@ fn parties(ctx: &Ctx, acc: &mut Acc) {
                 }
                 break 'outer;
             }
+        }
+    }
+    if acc.inv.customer.name.is_none()
+        && let Some((name, li, x0)) = address_block(ctx)
+    {
+        let n = &ctx.lines[li];
+        acc.ev(
+            "customer_name",
+            0.5,
+            FieldSource::TextLayer,
+            n.page,
+            n.line,
+            n.text,
+        );
+        acc.inv.customer.name = Some(name);
+        for k in li..(li + 5).min(ctx.lines.len()) {
+            customer_block.push((k, x0 - 2.0, x0 + 200.0));
         }
     }
     let in_customer_block = |li: usize, at: usize| {
