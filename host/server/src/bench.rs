@@ -637,10 +637,20 @@ fn serve_bench(args: &BenchArgs, tmp: &Path) -> Result<()> {
     // and with approval reports (the service renders one per invoice).
     let rt = setup::runtime(setup::default_cache_dir())?;
     let files = crate::cli::process::expand(std::slice::from_ref(&set))?;
-    let docs: Vec<_> = files.iter().map(|f| read_document(f)).collect::<Result<_>>()?;
+    let docs: Vec<_> = files
+        .iter()
+        .map(|f| read_document(f))
+        .collect::<Result<_>>()?;
     let mut rates = Vec::new();
     for render_report in [false, true] {
-        let pipeline = setup::pipeline(rt.clone(), setup::builtin_plugins(&rt)?, PipelineOptions { render_report, ..PipelineOptions::default() })?;
+        let pipeline = setup::pipeline(
+            rt.clone(),
+            setup::builtin_plugins(&rt)?,
+            PipelineOptions {
+                render_report,
+                ..PipelineOptions::default()
+            },
+        )?;
         let tenant = tenant_context(None, None)?;
         let t = Instant::now();
         let mut n = 0;

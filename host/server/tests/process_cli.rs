@@ -266,7 +266,7 @@ fn bad_documents_fail_alone_with_clear_errors() {
 
     let bad = dir.path().join("bad");
     std::fs::create_dir(&bad).unwrap();
-    let files = vec![
+    let files = [
         write(&bad, "a-empty.pdf", b""),
         write(&bad, "b-truncated.pdf", &good_bytes[..good_bytes.len() / 3]),
         write(

@@ -264,10 +264,7 @@ impl Db {
         &self,
         tenant_id: &str,
         document_id: &str,
-        vendor_id: Option<&str>,
-        vendor_tax_id: Option<&str>,
-        vendor_name: Option<&str>,
-        iban: Option<&str>,
+        keys: &RelatedKeys<'_>,
         limit: i64,
     ) -> Result<Vec<PastInvoiceRow>> {
         let rows = sqlx::query(
@@ -281,10 +278,10 @@ impl Db {
         )
         .bind(tenant_id)
         .bind(document_id)
-        .bind(vendor_id)
-        .bind(vendor_tax_id)
-        .bind(vendor_name)
-        .bind(iban)
+        .bind(keys.vendor_id)
+        .bind(keys.vendor_tax_id)
+        .bind(keys.vendor_name)
+        .bind(keys.iban)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -301,6 +298,15 @@ impl Db {
             })
             .collect()
     }
+}
+
+/// What makes an earlier invoice related: same vendor, tax id, name or IBAN.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RelatedKeys<'a> {
+    pub vendor_id: Option<&'a str>,
+    pub vendor_tax_id: Option<&'a str>,
+    pub vendor_name: Option<&'a str>,
+    pub iban: Option<&'a str>,
 }
 
 /// An earlier invoice for the history capability.

@@ -74,7 +74,9 @@ pub fn parse_money(s: &str, currency: &str) -> Option<Money> {
     if d.scale as u32 > exp {
         return None;
     }
-    let minor = d.value.checked_mul(10i64.checked_pow(exp - d.scale as u32)?)?;
+    let minor = d
+        .value
+        .checked_mul(10i64.checked_pow(exp - d.scale as u32)?)?;
     Some(Money {
         minor,
         currency: currency.into(),
@@ -193,15 +195,29 @@ mod tests {
         assert_eq!(parse_money("12.3", "EUR").unwrap().minor, 1230);
         assert_eq!(parse_money("500", "JPY").unwrap().minor, 500);
         assert!(parse_money("1.5", "JPY").is_none());
-        let m = Money { minor: -5, currency: "EUR".into() };
+        let m = Money {
+            minor: -5,
+            currency: "EUR".into(),
+        };
         assert_eq!(money_to_string(&m), "-0.05");
     }
 
     #[test]
     fn dates() {
-        let d = Date { year: 2026, month: 11, day: 26 };
+        let d = Date {
+            year: 2026,
+            month: 11,
+            day: 26,
+        };
         assert_eq!(weekday(&d), 3); // a Thursday
-        assert_eq!(days_from_civil(&Date { year: 1970, month: 1, day: 1 }), 0);
+        assert_eq!(
+            days_from_civil(&Date {
+                year: 1970,
+                month: 1,
+                day: 1
+            }),
+            0
+        );
     }
 
     #[test]

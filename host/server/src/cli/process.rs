@@ -266,7 +266,7 @@ pub fn run(args: ProcessArgs) -> Result<ExitCode> {
         if let Err(e) = res {
             write_error.get_or_insert(e);
         }
-        if show_progress && done % 100 == 0 {
+        if show_progress && done.is_multiple_of(100) {
             let rate = done as f64 / started.elapsed().as_secs_f64();
             eprintln!("processed {done}/{total} ({rate:.0} documents/s)");
         }

@@ -325,10 +325,12 @@ impl Shared {
                 .related_invoices(
                     &job.tenant_id,
                     &job.document_id,
-                    vendor_id.as_deref(),
-                    inv.vendor.tax_id.as_deref(),
-                    inv.vendor.name.as_deref(),
-                    iban.as_deref(),
+                    &papyr_store::documents::RelatedKeys {
+                        vendor_id: vendor_id.as_deref(),
+                        vendor_tax_id: inv.vendor.tax_id.as_deref(),
+                        vendor_name: inv.vendor.name.as_deref(),
+                        iban: iban.as_deref(),
+                    },
                     2000,
                 )
                 .await?;

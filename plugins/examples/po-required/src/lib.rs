@@ -22,9 +22,14 @@ impl Guest for PoRequired {
         let Some(gross) = &input.invoice.gross_total else {
             return Ok(vec![]);
         };
-        let threshold = papyr_sdk::parse_money(&min, &gross.currency)
-            .ok_or_else(|| StageError::Config(format!("`min_amount` = `{min}` is not an amount")))?;
-        let has_po = input.invoice.po_number.as_deref().is_some_and(|p| !p.trim().is_empty());
+        let threshold = papyr_sdk::parse_money(&min, &gross.currency).ok_or_else(|| {
+            StageError::Config(format!("`min_amount` = `{min}` is not an amount"))
+        })?;
+        let has_po = input
+            .invoice
+            .po_number
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty());
         if gross.minor < threshold.minor || has_po {
             return Ok(vec![]);
         }
@@ -40,7 +45,10 @@ impl Guest for PoRequired {
                 gross.currency
             ),
         );
-        f.evidence.push(papyr_sdk::evidence("gross total", papyr_sdk::money_to_string(gross)));
+        f.evidence.push(papyr_sdk::evidence(
+            "gross total",
+            papyr_sdk::money_to_string(gross),
+        ));
         Ok(vec![f])
     }
 }

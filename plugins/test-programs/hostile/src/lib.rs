@@ -11,7 +11,12 @@ struct Hostile;
 
 impl Guest for Hostile {
     fn rules() -> Vec<RuleInfo> {
-        vec![papyr_sdk::rule("test.hostile", "Hostile test program", "Misbehaves on purpose.", Severity::Info)]
+        vec![papyr_sdk::rule(
+            "test.hostile",
+            "Hostile test program",
+            "Misbehaves on purpose.",
+            Severity::Info,
+        )]
     }
 
     fn check(input: CheckInput) -> Result<Vec<Finding>, StageError> {
@@ -33,17 +38,31 @@ impl Guest for Hostile {
             }
             "panic" => panic!("hostile plugin panics on purpose"),
             "big-output" => Ok((0..1_000_000)
-                .map(|i| papyr_sdk::finding("test.hostile", Severity::Info, 1, format!("finding number {i}")))
+                .map(|i| {
+                    papyr_sdk::finding(
+                        "test.hostile",
+                        Severity::Info,
+                        1,
+                        format!("finding number {i}"),
+                    )
+                })
                 .collect()),
             "history" => {
                 let n = papyr_sdk::history::all_vendors().len();
-                Ok(vec![papyr_sdk::finding("test.hostile", Severity::Info, 0, format!("{n} vendors"))])
+                Ok(vec![papyr_sdk::finding(
+                    "test.hostile",
+                    Severity::Info,
+                    0,
+                    format!("{n} vendors"),
+                )])
             }
             "sleep" => {
                 std::thread::sleep(std::time::Duration::from_secs(30));
                 Ok(vec![])
             }
-            "stage-error" => Err(StageError::InvalidInput("hostile plugin refuses this invoice".into())),
+            "stage-error" => Err(StageError::InvalidInput(
+                "hostile plugin refuses this invoice".into(),
+            )),
             "clock" => {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -60,7 +79,10 @@ impl Guest for Hostile {
                     "test.hostile",
                     Severity::Info,
                     0,
-                    format!("now={now} hash={} env={env} fs={fs}", u64::from_le_bytes(buf)),
+                    format!(
+                        "now={now} hash={} env={env} fs={fs}",
+                        u64::from_le_bytes(buf)
+                    ),
                 )])
             }
             other => Err(StageError::Config(format!("unknown mode `{other}`"))),
