@@ -563,6 +563,28 @@ fn report_rules(pairs: &[(Value, Value)], clean: bool) {
             (planted, found)
         })
         .collect();
+    // Host findings (`pipeline.*`) route documents (a scan to OCR, a failed rule) and
+    // are not fraud signals; they are counted separately.
+    let routed: Vec<&String> = rules
+        .iter()
+        .filter(|r| r.starts_with("pipeline."))
+        .collect();
+    for r in &routed {
+        let hits = per_doc.iter().filter(|(_, f)| f.contains(*r)).count();
+        let scans = pairs
+            .iter()
+            .filter(|(t, o)| {
+                t["format"] == "scan"
+                    && o["findings"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|f| f["rule"] == **r))
+            })
+            .count();
+        println!(
+            "routing finding {r}: {hits} documents ({scans} of them scans without a text layer)"
+        );
+    }
+    rules.retain(|r| !r.starts_with("pipeline."));
     let n = per_doc.len().max(1);
     println!(
         "fraud rules ({}):",
