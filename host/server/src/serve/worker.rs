@@ -122,19 +122,30 @@ async fn handle(
                             return Handled::Next(Some(next));
                         }
                         shared.metrics.stage_done(&job.stage, started.elapsed());
-                        if let Some(status) = final_status {
-                            let status = match status {
-                                Some(s) => s,
-                                None => shared
-                                    .db
-                                    .document(&job.tenant_id, &job.document_id)
-                                    .await
-                                    .ok()
-                                    .flatten()
-                                    .map_or("done".into(), |d| d.status),
-                            };
+                        if final_status.is_some() {
+                            // One line per finished document: what it was and what became of it.
+                            let doc = shared
+                                .db
+                                .document(&job.tenant_id, &job.document_id)
+                                .await
+                                .ok()
+                                .flatten();
+                            let status = doc
+                                .as_ref()
+                                .map_or("done".to_string(), |d| d.status.clone());
                             shared.metrics.document_final(&status);
-                            tracing::info!(status = %status, took_ms = started.elapsed().as_millis() as u64, "document done");
+                            if let Some(d) = doc {
+                                let since_intake_ms =
+                                    (papyr_store::now_ms() - d.received_at).max(0);
+                                tracing::info!(
+                                    file = %d.filename,
+                                    kind = d.kind.as_deref().unwrap_or("?"),
+                                    status = %status,
+                                    risk = d.risk_score.unwrap_or(0),
+                                    since_intake_ms,
+                                    "document done"
+                                );
+                            }
                         }
                     }
                     Err(StoreError::LeaseLost(_)) => {
