@@ -25,7 +25,7 @@ pub fn norm_number(s: &str) -> String {
     }
 }
 
-fn cents(s: &str) -> Option<i64> {
+pub(crate) fn cents(s: &str) -> Option<i64> {
     let neg = s.starts_with('-');
     let (a, b) = s.trim_start_matches('-').split_once('.')?;
     let v = a.parse::<i64>().ok()? * 100 + b.parse::<i64>().ok()?;
@@ -113,4 +113,72 @@ fn split_meets(t: &Truth, seen: &[Seen]) -> bool {
         }
     }
     parts > 0 && sum >= THRESHOLD
+}
+
+/// How many earlier round-gross documents of its vendor make a round invoice
+/// habitual rather than odd, as in the fraud rule's `amount.round`.
+pub const ROUND_HABIT: usize = 3;
+
+/// Gross of a document the stream rules see (invoice or credit note of a vendor).
+fn gross_of(t: &Truth) -> Option<(String, i64)> {
+    if t.kind != "invoice" && t.kind != "credit-note" {
+        return None;
+    }
+    Some((
+        t.vendor_id.clone()?,
+        cents(t.fields.gross_total.as_deref()?)?,
+    ))
+}
+
+/// A gross that counts as round for the history: a nonzero multiple of 100.00
+/// (every currency of the generator has two decimals).
+pub fn is_round(gross: i64) -> bool {
+    gross != 0 && gross % 10_000 == 0
+}
+
+/// A document the round rule looks at: positive round gross and at most one line
+/// item. Whether it is a signal depends on the vendor's history.
+pub fn round_candidate(t: &Truth) -> bool {
+    let lines = t.fields.line_items.as_ref().map_or(0, Vec::len);
+    gross_of(t).is_some_and(|(_, g)| g > 0 && is_round(g)) && lines <= 1
+}
+
+/// Sets `amount.round` on exactly the documents that meet the definition: a round
+/// candidate whose vendor has fewer than `ROUND_HABIT` earlier documents in the
+/// stream with a round gross. Every earlier document counts, as the history the
+/// rule asks holds every processed document: re-sent copies (exact and same-file
+/// duplicates) included, credit notes included, however many lines they have. A
+/// candidate of a habitual vendor that was aimed at as a plant becomes benign.
+pub fn label_rounds(truths: &mut [Truth]) {
+    let mut rounds: std::collections::BTreeMap<String, usize> = Default::default();
+    for t in truths.iter_mut() {
+        let vendor = gross_of(t);
+        let before = vendor
+            .as_ref()
+            .map_or(0, |(v, _)| rounds.get(v).copied().unwrap_or(0));
+        let candidate = round_candidate(t);
+        let meets = candidate && before < ROUND_HABIT;
+        let has = t.planted.iter().any(|p| p == "amount.round");
+        if meets {
+            if !has {
+                t.planted.push("amount.round".into());
+            }
+            t.benign.retain(|b| b != "amount.round");
+        } else {
+            if has {
+                t.planted.retain(|p| p != "amount.round");
+            }
+            let benign = t.benign.iter().any(|b| b == "amount.round");
+            if candidate && !benign {
+                t.benign.push("amount.round".into());
+            } else if !candidate && benign {
+                t.benign.retain(|b| b != "amount.round");
+            }
+        }
+        if let Some((v, g)) = vendor
+            && is_round(g)
+        {
+            *rounds.entry(v).or_default() += 1;
+        }
+    }
 }

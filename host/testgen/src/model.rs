@@ -499,3 +499,28 @@ pub fn fit_gross(inv: &mut Invoice, gross: i64, desc: &str) {
     inv.prepaid = 0;
     inv.recompute();
 }
+
+/// Splits a one-line invoice's net into the line and a second line `desc` at the
+/// same tax rate, so the gross stays exactly what it was.
+pub fn split_fee(inv: &mut Invoice, desc: &str) {
+    let Some(first) = inv.lines.first().cloned() else {
+        return;
+    };
+    let extra = first.net_minor * 3 / 10;
+    let fee = first.net_minor - extra;
+    inv.lines = vec![
+        Line {
+            unit_minor: fee,
+            net_minor: fee,
+            ..first.clone()
+        },
+        Line {
+            desc: desc.to_string(),
+            qty_milli: 1000,
+            unit_minor: extra,
+            net_minor: extra,
+            rate_bp: first.rate_bp,
+        },
+    ];
+    inv.recompute();
+}

@@ -275,6 +275,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Manifest> {
     }
     g.write_tenant()?;
     crate::labels::label_splits(&mut g.truths);
+    crate::labels::label_rounds(&mut g.truths);
     let mut truth = String::new();
     for t in &g.truths {
         truth.push_str(&serde_json::to_string(t)?);
@@ -312,7 +313,7 @@ impl Gen<'_> {
                 for r in RULES {
                     // Groups emit several documents per event; fewer events suffice.
                     let k = match r {
-                        "amount.split" => q + 4,
+                        "amount.split" => q + 5,
                         "duplicate.exact" => q.saturating_sub(q / 3),
                         "pdf.producer-changed" => q / 2 + 1,
                         "bank.iban-changed" => q / 2 + 1,
@@ -672,16 +673,27 @@ impl Gen<'_> {
                 self.write_inv(d)
             }
             _ => {
-                // A retainer billed monthly with the same round amount: the first is a
-                // (weak) amount.round signal, later ones have history.
+                // A vendor billing the same round fee again and again (retainer, rent).
+                // The rule only calls a round invoice odd until the vendor has
+                // `ROUND_HABIT` earlier round ones: the series builds that history
+                // with fee-plus-expenses invoices (two lines, never a signal) and
+                // then repeats the bare fee, which is benign. In preset full the
+                // first invoice is the bare fee too, a genuine (weak) signal.
                 let v = self.pick_vendor(true, |x| x.currency == "EUR");
                 let mut inv = self.base_invoice(v, Kind::Invoice);
+                let first = inv.issue;
+                // Monthly when the stream is long enough for the whole series,
+                // else as often as fits, but always further apart than a split
+                // window so the repeats never add up to one.
+                let last = RETAINER_SERIES as i64 - 1;
+                let cadence = ((TODAY.days() - first.days()) / last).clamp(9, 30);
                 // The fixed amount skips base_invoice's care: keep it (and the
-                // repeats a month apart) out of the vendor's split windows.
+                // repeats) out of the vendor's split windows.
                 let mut amount = 0;
                 for _ in 0..12 {
                     let a = self.rng.range(3, 40) * 10_000;
-                    if (0..3).all(|k| !self.split_risk(v, retainer_issue(inv.issue, k), a)) {
+                    if (0..=last).all(|k| !self.split_risk(v, retainer_issue(first, k, cadence), a))
+                    {
                         amount = a;
                         break;
                     }
@@ -689,45 +701,69 @@ impl Gen<'_> {
                 if amount == 0 {
                     return self.emit(Ev::Clean);
                 }
-                model::fit_gross(&mut inv, amount, "Retainer – monthly fee");
+                let habit = self.round_before(v);
+                model::fit_gross(&mut inv, amount, "Retainer – flat fee");
                 if inv.gross % 10_000 != 0 {
                     return self.emit(Ev::Clean);
                 }
-                self.record(v, &inv);
-                let mut d = self.inv_doc(v, inv.clone(), Fmt::Pdf);
-                if self.opts.preset == Preset::Clean {
-                    d.benign.push("amount.round");
-                } else {
-                    d.planted.push("amount.round");
-                }
-                self.write_inv(d)?;
-                let step = (self.opts.count * 30 / 150).max(2);
-                let mut prev = inv.number.clone();
-                for k in 1..=2usize {
+                // Two-line history invoices needed before the bare fee is habitual;
+                // preset clean never shows a bare fee that the rule would flag.
+                let bare_first = self.opts.preset != Preset::Clean;
+                let step = (self.opts.count * cadence as usize / 150).max(2);
+                let mut prev = String::new();
+                for k in 0..=last {
                     let mut next = inv.clone();
-                    next.issue = retainer_issue(inv.issue, k as i64);
-                    next.due = Some(next.issue.add(self.vendors[v].terms_days));
-                    // Numbers far apart so the series is not a near duplicate.
-                    loop {
-                        let n = self.next_number(v);
-                        self.vendors[v].counter += 111;
-                        if dl_distance(&n, &prev) > 2 && fold(&n) != fold(&prev) {
-                            next.number = n;
-                            break;
+                    if k > 0 {
+                        next.issue = retainer_issue(first, k, cadence);
+                        next.due = Some(next.issue.add(self.vendors[v].terms_days));
+                        // Numbers far apart so the series is not a near duplicate.
+                        loop {
+                            let n = self.next_number(v);
+                            self.vendors[v].counter += 111;
+                            if dl_distance(&n, &prev) > 2 && fold(&n) != fold(&prev) {
+                                next.number = n;
+                                break;
+                            }
                         }
                     }
                     prev = next.number.clone();
-                    let later = self.lag_until(step * k, next.issue);
+                    let history = habit + k as usize;
+                    let bare = history >= labels::ROUND_HABIT || (k == 0 && bare_first);
+                    if !bare {
+                        model::split_fee(&mut next, "Expenses – flat rate");
+                    }
                     // Known now, so the invoices generated before it arrives keep
                     // clear of its split window.
                     self.record(v, &next);
-                    let mut d = self.inv_doc(v, next, Fmt::Pdf);
-                    d.benign.push("amount.round");
-                    self.schedule(later, Ev::Follow(Box::new(Follow::Doc(d))));
+                    let mut d = self.inv_doc(v, next.clone(), Fmt::Pdf);
+                    if bare && history >= labels::ROUND_HABIT {
+                        d.benign.push("amount.round");
+                    } else if bare {
+                        d.planted.push("amount.round");
+                    }
+                    if k == 0 {
+                        self.write_inv(d)?;
+                    } else {
+                        let later = self.lag_until(step * k as usize, next.issue);
+                        self.schedule(later, Ev::Follow(Box::new(Follow::Doc(d))));
+                    }
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Documents of vendor `v` already in the stream with a round gross: what the
+    /// round rule's history holds for a document emitted now.
+    fn round_before(&self, v: usize) -> usize {
+        let id = &self.vendors[v].id;
+        self.truths
+            .iter()
+            .filter(|t| t.vendor_id.as_ref() == Some(id))
+            .filter(|t| t.kind == "invoice" || t.kind == "credit-note")
+            .filter_map(|t| t.fields.gross_total.as_deref().and_then(labels::cents))
+            .filter(|&g| labels::is_round(g))
+            .count()
     }
 
     fn plant(&mut self, r: &'static str) -> anyhow::Result<()> {
@@ -757,8 +793,17 @@ impl Gen<'_> {
         }
         let v = match r {
             "vendor.new-urgent" => self.pick_vendor(false, known_iban),
-            "amount.below-threshold" | "amount.split" | "amount.round" => {
+            "amount.below-threshold" | "amount.split" => {
                 self.pick_vendor(true, |x| x.currency == "EUR")
+            }
+            "amount.round" => {
+                // A vendor that habitually bills round sums is not odd: plant only
+                // where the vendor's history still makes a round invoice a signal.
+                let habitual: BTreeSet<String> = (0..self.vendors.len())
+                    .filter(|&i| self.round_before(i) >= labels::ROUND_HABIT)
+                    .map(|i| self.vendors[i].id.clone())
+                    .collect();
+                self.pick_vendor(true, |x| x.currency == "EUR" && !habitual.contains(&x.id))
             }
             "date.weekend" => self.pick_vendor(true, |x| !x.software),
             _ => self.pick_vendor(true, known_iban),
@@ -1997,9 +2042,13 @@ impl Gen<'_> {
     }
 }
 
-/// The issue date of the `k`-th monthly repeat of a retainer first issued on `first`.
-fn retainer_issue(first: Date, k: i64) -> Date {
-    let mut d = first.add(30 * k);
+/// Invoices in one retainer series: enough for history plus benign repeats.
+const RETAINER_SERIES: usize = 4;
+
+/// The issue date of the `k`-th repeat, `cadence` days apart, of a retainer first
+/// issued on `first`.
+fn retainer_issue(first: Date, k: i64, cadence: i64) -> Date {
+    let mut d = first.add(cadence * k);
     while d.is_weekend() {
         d = d.add(1);
     }

@@ -2,7 +2,7 @@
 //! rule's definition, recomputed here from the truth (and the files) alone — an
 //! unlabelled document that meets a definition is a "false positive" in every
 //! benchmark that is really a correct detection.
-use papyr_testgen::{Fields, Options, Preset, Split, THRESHOLD, TODAY, Truth, generate};
+use papyr_testgen::{Fields, LineTruth, Options, Preset, Split, THRESHOLD, TODAY, Truth, generate};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -146,6 +146,76 @@ fn split_docs(docs: &[Truth]) -> BTreeSet<usize> {
     out
 }
 
+/// Gross (cents) of an invoice or credit note of a vendor, with its vendor and
+/// line count.
+fn gross_lines(t: &Truth) -> Option<(String, i64, usize)> {
+    if t.kind != "invoice" && t.kind != "credit-note" {
+        return None;
+    }
+    Some((
+        t.vendor_id.clone()?,
+        cents(t.fields.gross_total.as_deref()?),
+        t.fields.line_items.as_ref().map_or(0, Vec::len),
+    ))
+}
+
+/// Per document: is it a round candidate (≤ 1 line, gross a positive multiple of
+/// 100.00), and how many earlier documents of its vendor in the stream have a
+/// round (nonzero multiple of 100.00) gross — every one counts, copies included,
+/// because the rule's history holds every processed document.
+fn round_facts(docs: &[Truth]) -> Vec<(bool, usize)> {
+    let mut seen: Vec<(String, i64)> = Vec::new();
+    let mut out = Vec::new();
+    for t in docs {
+        let g = gross_lines(t);
+        let (candidate, before) = match &g {
+            Some((v, gross, lines)) => (
+                *lines <= 1 && *gross > 0 && gross % 10_000 == 0,
+                seen.iter()
+                    .filter(|(pv, pg)| pv == v && *pg != 0 && pg % 10_000 == 0)
+                    .count(),
+            ),
+            None => (false, 0),
+        };
+        out.push((candidate, before));
+        if let Some((v, gross, _)) = g {
+            seen.push((v, gross));
+        }
+    }
+    out
+}
+
+/// amount.round by its definition: a round candidate whose vendor has fewer than
+/// 3 earlier round documents in the stream.
+fn round_docs(docs: &[Truth]) -> BTreeSet<usize> {
+    round_facts(docs)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (c, before))| *c && *before < 3)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Every round candidate that is not labelled `amount.round` must be a look-alike
+/// the rule rightly skips: labelled benign, with a habitual vendor.
+fn check_unlabelled_rounds(docs: &[Truth]) {
+    for (t, (candidate, before)) in docs.iter().zip(round_facts(docs)) {
+        if !candidate || planted(t, "amount.round") {
+            continue;
+        }
+        assert!(
+            before >= 3,
+            "{}: round one-line invoice unlabelled with only {before} earlier round invoices",
+            t.file
+        );
+        assert!(
+            t.benign.iter().any(|b| b == "amount.round"),
+            "{}: habitual round invoice not labelled benign",
+            t.file
+        );
+    }
+}
+
 /// duplicate.exact: an earlier invoice of the same vendor with the same number.
 fn exact_docs(docs: &[Truth]) -> BTreeSet<usize> {
     let mut seen = BTreeSet::new();
@@ -209,6 +279,7 @@ fn check_set(dir: &Path, docs: &[Truth]) {
     let names = |s: &BTreeSet<usize>| s.iter().map(|&i| docs[i].file.clone()).collect::<Vec<_>>();
     for (rule, want) in [
         ("amount.split", split_docs(docs)),
+        ("amount.round", round_docs(docs)),
         ("duplicate.exact", exact_docs(docs)),
         ("duplicate.same-file", same_file_docs(dir, docs)),
     ] {
@@ -260,6 +331,7 @@ fn check_set(dir: &Path, docs: &[Truth]) {
         }
     }
     assert_eq!(names(&future.1), names(&future.0), "date.future labels");
+    check_unlabelled_rounds(docs);
 }
 
 #[test]
@@ -273,6 +345,15 @@ fn stream_labels_equal_their_definitions_in_full_sets() {
         // The splits are many, not only the planted group's last part.
         let split_count = labelled(&docs, "amount.split").len();
         assert!(split_count >= 20, "{name}: only {split_count} splits");
+        // Habitual round vendors exist, so the history weighting is exercised.
+        let habitual = docs
+            .iter()
+            .filter(|d| d.benign.iter().any(|b| b == "amount.round"))
+            .count();
+        assert!(
+            habitual >= 2,
+            "{name}: only {habitual} habitual round invoices"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }
@@ -282,6 +363,11 @@ fn clean_sets_meet_no_stream_definition() {
     let (dir, docs) = set("clean", 11, 1500, Split::Dev, Preset::Clean);
     check_set(&dir, &docs);
     assert!(docs.iter().all(|d| d.planted.is_empty()));
+    assert!(
+        docs.iter()
+            .any(|d| d.benign.iter().any(|b| b == "amount.round")),
+        "clean set without a habitual round vendor"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -339,4 +425,74 @@ fn split_definition_counts_copies_once_and_uses_an_inclusive_window() {
         .map(|i| docs[i].file.as_str())
         .collect();
     assert_eq!(again, want);
+}
+
+#[test]
+fn round_definition_weighs_every_earlier_round_document_of_the_vendor() {
+    let line = || LineTruth::default();
+    let mk = |file: &str, vendor: &str, gross: &str, lines: usize| Truth {
+        file: file.into(),
+        kind: "invoice".into(),
+        language: "en".into(),
+        layout: "table".into(),
+        format: "pdf".into(),
+        split: "dev".into(),
+        fields: Fields {
+            invoice_number: Some(file.into()),
+            issue_date: Some("2026-05-01".into()),
+            gross_total: Some(gross.into()),
+            currency: Some("EUR".into()),
+            line_items: Some((0..lines).map(|_| line()).collect()),
+            ..Fields::default()
+        },
+        tax_breakdown: vec![],
+        planted: vec![],
+        benign: vec![],
+        vendor_id: Some(vendor.into()),
+        has_origin: false,
+        discount: None,
+        prepaid: None,
+    };
+    let docs = vec![
+        // Round but two lines: not a signal, yet history.
+        mk("a", "v-001", "1200.00", 2),
+        mk("b", "v-001", "1200.00", 1),
+        // Not round: neither signal nor history.
+        mk("c", "v-001", "1234.50", 1),
+        // A re-sent copy of b is processed (and stored) again: history too.
+        mk("b-copy", "v-001", "1200.00", 1),
+        // Three earlier round documents: habitual, benign.
+        mk("d", "v-001", "3000.00", 0),
+        // Another vendor's history never counts.
+        mk("e", "v-002", "500.00", 1),
+        // A round credit note counts as history, but is never itself a signal.
+        Truth {
+            kind: "credit-note".into(),
+            ..mk("f", "v-002", "-200.00", 1)
+        },
+        mk("g", "v-002", "700.00", 1),
+        mk("h", "v-002", "900.00", 1),
+    ];
+    let want = ["b", "b-copy", "e", "g"];
+    let mut got = docs.clone();
+    // A wrong plant on a habitual vendor must be taken back.
+    got[4].planted.push("amount.round".into());
+    papyr_testgen::labels::label_rounds(&mut got);
+    let names = |f: &dyn Fn(&Truth) -> bool| -> Vec<String> {
+        got.iter()
+            .filter(|t| f(t))
+            .map(|t| t.file.clone())
+            .collect()
+    };
+    assert_eq!(names(&|t| planted(t, "amount.round")), want);
+    assert_eq!(
+        names(&|t| t.benign.iter().any(|b| b == "amount.round")),
+        ["d", "h"]
+    );
+    let again: Vec<&str> = round_docs(&docs)
+        .into_iter()
+        .map(|i| docs[i].file.as_str())
+        .collect();
+    assert_eq!(again, want);
+    check_unlabelled_rounds(&got);
 }
