@@ -1492,3 +1492,40 @@ fn hostile_values_do_not_panic() {
         let _ = check_invoice(&i, &h, &c);
     }
 }
+
+#[test]
+fn series_prefixes_are_dropped_for_near_duplicates() {
+    use crate::rules::duplicate::core_number;
+    assert_eq!(core_number("SR-02392"), "2392");
+    assert_eq!(core_number("VY-03380"), "3380");
+    assert_eq!(core_number("INV-0042/1"), "42");
+    assert_eq!(core_number("Rechnung 2026-117"), "2026117");
+    // A code that is the whole number, or longer than four letters, stays.
+    assert_eq!(core_number("ABCDE-1234"), "ABCDE1234");
+    assert_eq!(core_number("AB-CD"), "ABCD");
+}
+
+#[test]
+fn a_guessed_invoice_number_does_not_make_a_duplicate() {
+    // The earlier invoice carries the same number; this one's number was only
+    // guessed (no label): it may be a customer id printed on every invoice.
+    let mut h = tenant();
+    h.invoices
+        .push(past("d-1", "re 2026 118", "2026-11-24", "1190.00"));
+    let mut guessed = input();
+    for e in guessed
+        .invoice
+        .evidence
+        .iter_mut()
+        .filter(|e| e.field == "invoice_number")
+    {
+        e.confidence = 0.45;
+    }
+    let f = run(&guessed, &h);
+    assert!(
+        !has(&f, "duplicate.exact") && !has(&f, "duplicate.near"),
+        "{f:?}"
+    );
+    // With a labelled, confident number the same history is a duplicate.
+    assert!(has(&run(&input(), &h), "duplicate.exact"));
+}

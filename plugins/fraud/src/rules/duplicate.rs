@@ -41,6 +41,17 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     if !want_exact && !want_near {
         return;
     }
+    // A number the extractor only guessed (no label, confidence below one half) cannot
+    // establish that two invoices are the same one: it may be a customer or order id
+    // printed on every invoice of the vendor.
+    let guessed = inv
+        .evidence
+        .iter()
+        .find(|e| e.field == "invoice_number")
+        .is_some_and(|e| e.confidence < 0.5);
+    if guessed {
+        return;
+    }
     let norm = papyr_sdk::normalize_invoice_number(number);
     let past = ctx.vendor_invoices();
 
@@ -165,21 +176,35 @@ pub fn ocr_fold(s: &str) -> String {
         .to_string()
 }
 
-/// A raw invoice number without a usual prefix (`INV-`, `RE `, `Nr.`) and without a
-/// short copy suffix after a separator (`/1`, `-A`), normalised.
+/// A raw invoice number without its prefix — a usual word (`INVOICE`, `RE `, `Nr.`)
+/// or any short series code of up to four letters before a separator (`SR-`, `INV-`)
+/// — and without a short copy suffix after a separator (`/1`, `-A`), normalised.
 pub fn core_number(raw: &str) -> String {
     const PREFIXES: &[&str] = &[
-        "INVOICE", "INV", "RECHNUNG", "RE", "RG", "NR", "NO", "FACTURE", "FACT", "FA",
+        "INVOICE", "RECHNUNG", "FACTURE", "FACTURA", "FATTURA", "FACTUUR",
     ];
     let up = raw.trim().to_uppercase();
     let mut s: &str = &up;
-    for p in PREFIXES {
-        if let Some(r) = s.strip_prefix(p)
-            && r.starts_with(|c: char| !c.is_alphabetic())
-        {
-            s = r.trim_start_matches(|c: char| !c.is_alphanumeric());
-            break;
-        }
+    let strip = |s: &str, p: &str| -> Option<String> {
+        let r = s.strip_prefix(p)?;
+        r.starts_with(|c: char| !c.is_alphanumeric()).then(|| {
+            r.trim_start_matches(|c: char| !c.is_alphanumeric())
+                .to_string()
+        })
+    };
+    let letters = s.chars().take_while(char::is_ascii_alphabetic).count();
+    let stripped = PREFIXES.iter().find_map(|p| strip(s, p)).or_else(|| {
+        (1..=4)
+            .contains(&letters)
+            .then(|| strip(s, &s[..letters]))
+            .flatten()
+    });
+    let owned;
+    if let Some(r) = stripped
+        && r.chars().any(|c| c.is_ascii_digit())
+    {
+        owned = r;
+        s = &owned;
     }
     if let Some(k) = s.rfind(['/', '-', '_', ' ', '.']) {
         let (head, tail) = (&s[..k], &s[k + 1..]);

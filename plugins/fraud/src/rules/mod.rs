@@ -8,7 +8,7 @@ use crate::util::Ctx;
 mod amount;
 mod bank;
 mod dates;
-mod duplicate;
+pub(crate) mod duplicate;
 mod einvoice;
 mod ids;
 mod math;
