@@ -167,6 +167,16 @@ pub fn config_parse<T: std::str::FromStr>(key: &str, default: T) -> Result<T, St
     }
 }
 
+/// Log a debug message through the host (`log` import).
+pub fn log_debug(message: &str) {
+    crate::log::log(crate::log::Level::Debug, message);
+}
+
+/// Log an error through the host.
+pub fn log_error(message: &str) {
+    crate::log::log(crate::log::Level::Error, message);
+}
+
 /// Log a message through the host (`log` import).
 pub fn log_info(message: &str) {
     crate::log::log(crate::log::Level::Info, message);

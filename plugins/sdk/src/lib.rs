@@ -8,7 +8,7 @@
 //! - one module per stage world, each behind a cargo feature of the same name, with
 //!   the `Guest` trait to implement and an export macro (`fraud::export_fraud_rule!`, ...);
 //! - helpers that rules need again and again ([`helpers`]): money formatting,
-//!   identifier normalisation, IBAN and VAT checks, configuration parsing.
+//!   identifier normalisation, IBAN and BIC checks ([`checks`]), configuration parsing.
 //!
 //! A fraud rule in full (enable the `fraud-rule` feature):
 //!
