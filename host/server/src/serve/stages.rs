@@ -56,6 +56,16 @@ struct Extracted {
     excerpt: Vec<String>,
 }
 
+/// What a stage hands to the document's next stage when the same worker goes on with
+/// it: exactly what it committed, so the next stage need not read it back (or parse
+/// the document again).
+pub struct Carry {
+    doc: DocumentRow,
+    ex: Arc<Extracted>,
+    parsed: Option<papyr_runtime::bindings::types::ParsedDocument>,
+    output: Option<ProcessOutput>,
+}
+
 fn status_of(decision: &str) -> &'static str {
     match decision {
         "auto-approve" => "auto_approved",
@@ -155,16 +165,26 @@ impl Shared {
         ))
     }
 
-    pub async fn run_stage(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
+    /// Run a stage; `carry` is what the previous stage of this document handed over
+    /// when the same worker continues with it.
+    pub async fn run_stage(
+        self: &Arc<Self>,
+        job: &Job,
+        carry: Option<Carry>,
+    ) -> Result<(StageOutcome, Option<Carry>), StageFailure> {
+        let carry = carry.filter(|c| c.doc.id == job.document_id);
         match job.stage.as_str() {
             "extract" => self.extract(job).await,
-            "check" => self.check(job).await,
-            "report" => self.report(job).await,
+            "check" => self.check(job, carry).await,
+            "report" => self.report(job, carry).await,
             other => Err(StageFailure::Permanent(format!("unknown stage `{other}`"))),
         }
     }
 
-    async fn extract(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
+    async fn extract(
+        self: &Arc<Self>,
+        job: &Job,
+    ) -> Result<(StageOutcome, Option<Carry>), StageFailure> {
         let doc = self.doc(job).await?;
         let bytes = self
             .blob
@@ -258,11 +278,14 @@ impl Shared {
             pages,
             excerpt,
         };
-        Ok(StageOutcome {
+        let outcome = StageOutcome {
             result_json: serde_json::to_string(&stored)
                 .context("cannot serialise the extract result")?,
             plugins_json: serde_json::to_string(&out.plugins).unwrap_or_default(),
-            duration_us: out.timings_us.values().sum::<u64>() as i64,
+            duration_us: ["parse", "classify", "extract"]
+                .iter()
+                .filter_map(|k| out.timings_us.get(*k))
+                .sum::<u64>() as i64,
             status: Some(status.into()),
             kind: out.classification.as_ref().map(|c| c.kind.clone()),
             decision,
@@ -270,7 +293,14 @@ impl Shared {
             audit,
             next_stage: next,
             ..StageOutcome::default()
-        })
+        };
+        let carry = outcome.next_stage.is_some().then(|| Carry {
+            doc,
+            ex: Arc::new(stored),
+            parsed: prepared.parsed,
+            output: None,
+        });
+        Ok((outcome, carry))
     }
 
     async fn extracted(&self, job: &Job) -> Result<Extracted> {
@@ -282,9 +312,19 @@ impl Shared {
         serde_json::from_str(&text).context("invalid stored extract result")
     }
 
-    async fn check(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
-        let doc = self.doc(job).await?;
-        let ex = self.extracted(job).await?;
+    async fn check(
+        self: &Arc<Self>,
+        job: &Job,
+        carry: Option<Carry>,
+    ) -> Result<(StageOutcome, Option<Carry>), StageFailure> {
+        let (doc, ex, carried_parsed) = match carry {
+            Some(c) => (c.doc, c.ex, c.parsed),
+            None => (
+                self.doc(job).await?,
+                Arc::new(self.extracted(job).await?),
+                None,
+            ),
+        };
         let mut output = ex.output.clone();
         let (findings, decision, score, reasons) = if let Some(reason) = &ex.needs_ocr {
             let f = papyr_domain::model::FindingOut {
@@ -350,14 +390,21 @@ impl Shared {
                 }
             }
             let tenant = self.tenant(&job.tenant_id, history).await?;
-            let bytes = self
-                .blob
-                .get(&doc.blob_key)
-                .await
-                .with_context(|| format!("cannot read {} from storage", doc.blob_key))?;
+            // The parsed view: handed over by the extract stage, else parsed again.
+            let bytes = match &carried_parsed {
+                Some(_) => Vec::new(),
+                None => self
+                    .blob
+                    .get(&doc.blob_key)
+                    .await
+                    .with_context(|| format!("cannot read {} from storage", doc.blob_key))?,
+            };
             let info = info_of(&doc);
             let this = self.clone();
             let checked = tokio::task::spawn_blocking(move || -> Result<_, String> {
+                if let Some(parsed) = carried_parsed {
+                    return Ok(this.pipeline.check(&tenant, &info, &parsed, &cls, &inv));
+                }
                 let plugins = &this.pipeline.plugins;
                 let wit_doc = papyr_runtime::bindings::types::Document {
                     bytes,
@@ -427,7 +474,7 @@ impl Shared {
                 reasons.join("; "),
             ),
         ];
-        Ok(StageOutcome {
+        let outcome = StageOutcome {
             result_json: serde_json::to_string(&output)
                 .context("cannot serialise the check result")?,
             plugins_json: serde_json::to_string(&output.plugins).unwrap_or_default(),
@@ -451,19 +498,43 @@ impl Shared {
             audit,
             next_stage: Some("report".into()),
             ..StageOutcome::default()
-        })
+        };
+        let carry = Some(Carry {
+            doc,
+            ex,
+            parsed: None,
+            output: Some(output),
+        });
+        Ok((outcome, carry))
     }
 
-    async fn report(self: &Arc<Self>, job: &Job) -> Result<StageOutcome, StageFailure> {
-        let doc = self.doc(job).await?;
-        let ex = self.extracted(job).await?;
-        let text = self
-            .db
-            .stage_result(&job.tenant_id, &job.document_id, "check")
-            .await?
-            .with_context(|| format!("document {} has no check result", job.document_id))?;
-        let output: ProcessOutput =
-            serde_json::from_str(&text).context("invalid stored check result")?;
+    async fn report(
+        self: &Arc<Self>,
+        job: &Job,
+        carry: Option<Carry>,
+    ) -> Result<(StageOutcome, Option<Carry>), StageFailure> {
+        let (doc, ex, output) = match carry {
+            Some(Carry {
+                doc,
+                ex,
+                output: Some(output),
+                ..
+            }) => (doc, ex, output),
+            _ => {
+                let text = self
+                    .db
+                    .stage_result(&job.tenant_id, &job.document_id, "check")
+                    .await?
+                    .with_context(|| format!("document {} has no check result", job.document_id))?;
+                let output: ProcessOutput =
+                    serde_json::from_str(&text).context("invalid stored check result")?;
+                (
+                    self.doc(job).await?,
+                    Arc::new(self.extracted(job).await?),
+                    output,
+                )
+            }
+        };
         let tenant = self
             .tenant(&job.tenant_id, MemoryHistory::default())
             .await?;
@@ -494,12 +565,13 @@ impl Shared {
             .await
             .with_context(|| format!("cannot store {key}"))?;
         let digest = self.pipeline.plugins.report.digest.clone();
-        Ok(StageOutcome {
+        let outcome = StageOutcome {
             result_json: serde_json::json!({ "report": key, "size": pdf.len() }).to_string(),
             plugins_json: serde_json::json!({ "report": digest }).to_string(),
             audit: vec![(format!("plugin:{digest}"), "report-rendered".into(), key)],
             next_stage: None,
             ..StageOutcome::default()
-        })
+        };
+        Ok((outcome, None))
     }
 }

@@ -1,7 +1,7 @@
 //! Stage workers: claim a job with a lease, run its stage while renewing the lease,
 //! commit the outcome with the next job, or record the failure (retry or park).
 use super::Shared;
-use super::stages::StageFailure;
+use super::stages::{Carry, StageFailure};
 use papyr_store::StoreError;
 use papyr_store::jobs::Failure;
 use std::sync::Arc;
@@ -43,14 +43,14 @@ pub async fn run(shared: Arc<Shared>, n: usize, mut phase: Phase) {
             }
         };
         // Run the job and, while this worker holds them, the document's next stages.
-        let mut next = Some(job);
-        while let Some(job) = next.take() {
+        let mut next: Option<(papyr_store::Job, Option<Box<Carry>>)> = Some((job, None));
+        while let Some((job, carry)) = next.take() {
             if *phase.borrow() != 0 {
                 let _ = shared.db.release(&job, &me).await;
                 break;
             }
             let span = tracing::info_span!("stage", tenant = %job.tenant_id, document = %job.document_id, stage = %job.stage, attempt = job.attempt);
-            match handle(&shared, &me, job, lease, &mut phase)
+            match handle(&shared, &me, job, carry, lease, &mut phase)
                 .instrument(span)
                 .await
             {
@@ -62,8 +62,9 @@ pub async fn run(shared: Arc<Shared>, n: usize, mut phase: Phase) {
 }
 
 enum Handled {
-    /// Done with the job; continue with this chained job, if any.
-    Next(Option<papyr_store::Job>),
+    /// Done with the job; continue with this chained job (and what the finished stage
+    /// handed over), if any.
+    Next(Option<(papyr_store::Job, Option<Box<Carry>>)>),
     /// Shutdown released the job.
     Released,
 }
@@ -73,6 +74,7 @@ async fn handle(
     shared: &Arc<Shared>,
     me: &str,
     job: papyr_store::Job,
+    carry: Option<Box<Carry>>,
     lease: Duration,
     phase: &mut Phase,
 ) -> Handled {
@@ -81,7 +83,9 @@ async fn handle(
         let work = {
             let shared = shared.clone();
             let job = job.clone();
-            tokio::spawn(async move { shared.run_stage(&job).await }.in_current_span())
+            tokio::spawn(
+                async move { shared.run_stage(&job, carry.map(|c| *c)).await }.in_current_span(),
+            )
         };
         tokio::pin!(work);
         let mut renew = tokio::time::interval(lease / 3);
@@ -113,13 +117,13 @@ async fn handle(
             )))
         });
         match result {
-            Ok(outcome) => {
+            Ok((outcome, carry)) => {
                 let final_status = outcome.next_stage.is_none().then(|| outcome.status.clone());
                 match shared.db.complete(&job, me, &outcome, Some(lease)).await {
                     Ok(done) => {
                         if let papyr_store::Completion::Continue(next) = done {
                             shared.metrics.stage_done(&job.stage, started.elapsed());
-                            return Handled::Next(Some(next));
+                            return Handled::Next(Some((next, carry.map(Box::new))));
                         }
                         shared.metrics.stage_done(&job.stage, started.elapsed());
                         if final_status.is_some() {
