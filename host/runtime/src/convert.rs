@@ -242,7 +242,7 @@ pub fn past_invoice(
 }
 
 /// An origin sidecar (`<file>.origin.json`), keys as the WIT record in snake_case.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OriginFile {
     pub sender_address: Option<String>,
@@ -272,6 +272,18 @@ impl OriginFile {
             channel: self.channel.unwrap_or_else(|| default_channel.to_string()),
         }
     }
+}
+
+/// Whether a file in an input folder is a document to take in. Not: hidden files,
+/// JSON (origin sidecars, tenant files, ground truth — e-invoices are XML), files still
+/// being written (`.part`, `.tmp`), and approval reports Papyr wrote itself.
+pub fn is_document_name(name: &str) -> bool {
+    !(name.starts_with('.')
+        || name.ends_with(".json")
+        || name.ends_with(".jsonl")
+        || name.ends_with(".part")
+        || name.ends_with(".tmp")
+        || name.ends_with(".report.pdf"))
 }
 
 /// Sniff a media type from magic bytes only (the host never parses documents).

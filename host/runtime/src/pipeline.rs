@@ -7,7 +7,7 @@
 use crate::bindings::history::{PastInvoice, VendorQuery};
 use crate::bindings::types::*;
 use crate::convert;
-use crate::engine::{CallError, Runtime};
+use crate::engine::{CallError, Called, Runtime};
 use crate::history::{History, MemoryHistory};
 use crate::host::Capabilities;
 use crate::limits::Limits;
@@ -222,6 +222,25 @@ impl Pipeline {
         });
     }
 
+    /// Run the parse stage on a document's bytes.
+    pub fn parse(
+        &self,
+        tenant: &TenantContext,
+        info: &DocumentInfo,
+        bytes: Vec<u8>,
+    ) -> Result<Called<ParsedDocument>, CallError> {
+        let doc = Document {
+            bytes,
+            media_type: info.media_type.clone(),
+            filename: info.filename.clone(),
+            sha256: info.sha256.clone(),
+            origin: info.origin.clone(),
+        };
+        let p = &self.plugins.parse;
+        self.runtime
+            .parse(p, tenant.caps(p), &self.options.parse_limits, &doc)
+    }
+
     /// Parse, classify and extract one document.
     pub fn prepare(&self, tenant: &TenantContext, doc: DocumentInput) -> Prepared {
         let total = Instant::now();
@@ -278,20 +297,7 @@ impl Pipeline {
             );
             return prepared;
         }
-        let wit_doc = Document {
-            bytes: doc.bytes,
-            media_type,
-            filename: doc.filename,
-            sha256,
-            origin: doc.origin,
-        };
-        let parsed = self.runtime.parse(
-            &p.parse,
-            tenant.caps(&p.parse),
-            &self.options.parse_limits,
-            &wit_doc,
-        );
-        drop(wit_doc);
+        let parsed = self.parse(tenant, &info, doc.bytes);
         let parsed = match parsed {
             Ok(c) => {
                 output
@@ -383,12 +389,7 @@ impl Pipeline {
             invoice,
             needs_ocr,
         } = prepared;
-        let excerpt: Vec<String> = parsed
-            .as_ref()
-            .and_then(|p| p.pages.first())
-            .map(|pg| pg.lines.iter().take(12).map(|l| l.text.clone()).collect())
-            .unwrap_or_default();
-        let pages = parsed.as_ref().map_or(0, |p| p.pages.len() as u32);
+        let (pages, excerpt) = parsed.as_ref().map(reference).unwrap_or_default();
 
         if output.error.is_none() {
             let kind = classification.as_ref().map(|c| c.kind);
@@ -648,6 +649,17 @@ impl Pipeline {
             .render(r, tenant.caps(r), &self.options.stage_limits, &input)
             .map(|c| c.value)
     }
+}
+
+/// The page count and first lines of a document, which the report shows as its
+/// reference to the original.
+pub fn reference(parsed: &ParsedDocument) -> (u32, Vec<String>) {
+    let excerpt = parsed
+        .pages
+        .first()
+        .map(|pg| pg.lines.iter().take(12).map(|l| l.text.clone()).collect())
+        .unwrap_or_default();
+    (parsed.pages.len() as u32, excerpt)
 }
 
 /// `2026-11-26T09:00:00Z` from seconds since the epoch.

@@ -48,16 +48,6 @@ pub struct ProcessArgs {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// Files next to documents that are not documents themselves.
-fn is_sidecar(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    // JSON is never a document (e-invoices are XML): sidecars, tenant files, truth.
-    name.ends_with(".json")
-        || name.ends_with(".jsonl")
-        || name.ends_with(".report.pdf")
-        || name.starts_with('.')
-}
-
 /// Expand folders (sorted by name, not recursive into hidden files).
 pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -68,7 +58,12 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("cannot list folder `{}`", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|e| e.is_file() && !is_sidecar(e))
+                .filter(|e| {
+                    e.is_file()
+                        && e.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(convert::is_document_name)
+                })
                 .collect();
             entries.sort();
             out.extend(entries);

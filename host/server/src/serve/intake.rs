@@ -36,12 +36,10 @@ pub async fn run(shared: Arc<Shared>, mut phase: super::worker::Phase) {
     }
 }
 
-fn is_candidate(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    !(name.starts_with('.')
-        || name.ends_with(".json")
-        || name.ends_with(".part")
-        || name.ends_with(".tmp"))
+pub(super) fn is_candidate(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(convert::is_document_name)
 }
 
 /// One pass over the watch folder; returns how many files were taken in.
@@ -152,7 +150,7 @@ async fn store_file(shared: &Arc<Shared>, path: &Path) -> Result<Option<Staged>>
         .channel
         .clone()
         .unwrap_or_else(|| "watch-folder".into());
-    let origin_json = serde_json::to_string(&origin_value(&origin)).unwrap_or_else(|_| "{}".into());
+    let origin_json = serde_json::to_string(&origin).unwrap_or_else(|_| "{}".into());
     let filename = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -211,13 +209,4 @@ async fn record(shared: &Arc<Shared>, tenant_id: &str, slug: &str, staged: Stage
         }
     }
     Ok(())
-}
-
-fn origin_value(o: &OriginFile) -> serde_json::Value {
-    serde_json::json!({
-        "sender_address": o.sender_address, "sender_name": o.sender_name, "reply_to": o.reply_to,
-        "return_path": o.return_path, "authentication_results": o.authentication_results,
-        "subject": o.subject, "body_text": o.body_text, "received_at": o.received_at,
-        "message_id": o.message_id, "channel": o.channel,
-    })
 }

@@ -252,13 +252,12 @@ async fn intake_pending(shared: &Arc<Shared>) -> usize {
         };
         rd.filter_map(|e| e.ok())
             .map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') || name.ends_with(".json") {
-                    0
-                } else if e.path().is_dir() && depth == 0 {
-                    count(&e.path(), 1)
+                let path = e.path();
+                if path.is_dir() && depth == 0 && !e.file_name().to_string_lossy().starts_with('.')
+                {
+                    count(&path, 1)
                 } else {
-                    e.path().is_file() as usize
+                    (path.is_file() && intake::is_candidate(&path)) as usize
                 }
             })
             .sum()

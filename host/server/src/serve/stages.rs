@@ -253,12 +253,10 @@ impl Shared {
                 reason.clone(),
             ));
         }
-        let pages = prepared.parsed.as_ref().map_or(0, |p| p.pages.len() as u32);
-        let excerpt = prepared
+        let (pages, excerpt) = prepared
             .parsed
             .as_ref()
-            .and_then(|p| p.pages.first())
-            .map(|pg| pg.lines.iter().take(12).map(|l| l.text.clone()).collect())
+            .map(papyr_runtime::pipeline::reference)
             .unwrap_or_default();
         let (status, decision, next) = if is_invoice {
             ("extracted", None, Some("check".to_string()))
@@ -405,32 +403,9 @@ impl Shared {
                 if let Some(parsed) = carried_parsed {
                     return Ok(this.pipeline.check(&tenant, &info, &parsed, &cls, &inv));
                 }
-                let plugins = &this.pipeline.plugins;
-                let wit_doc = papyr_runtime::bindings::types::Document {
-                    bytes,
-                    media_type: info.media_type.clone(),
-                    filename: info.filename.clone(),
-                    sha256: info.sha256.clone(),
-                    origin: info.origin.clone(),
-                };
-                let caps = papyr_runtime::host::Capabilities {
-                    config: tenant
-                        .plugin_config
-                        .get("parse")
-                        .cloned()
-                        .unwrap_or_default(),
-                    history: None,
-                    clock_unix_secs: tenant.clock_unix_secs,
-                };
                 let parsed = this
                     .pipeline
-                    .runtime
-                    .parse(
-                        &plugins.parse,
-                        caps,
-                        &this.pipeline.options.parse_limits,
-                        &wit_doc,
-                    )
+                    .parse(&tenant, &info, bytes)
                     .map_err(|e| format!("parse: {e}"))?;
                 Ok(this
                     .pipeline
