@@ -108,9 +108,23 @@ fn services() -> Result<()> {
             .output()
             .is_ok_and(|o| o.status.success())
     };
+    // The identity tests sign tokens with an RSA key made by the openssl tool.
+    let mut missing: Vec<&str> = Vec::new();
     if !has("node") || !has("npm") {
+        missing.extend(["nodejs", "npm"]);
+    }
+    if !Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        missing.push("openssl");
+    }
+    if !missing.is_empty() {
         run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get").args(["install", "-y", "nodejs", "npm"]))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y"])
+            .args(&missing))?;
     }
     Ok(())
 }
@@ -192,6 +206,16 @@ fn demo(args: &[String]) -> Result<()> {
 
 fn bench(args: &[String]) -> Result<()> {
     plugins()?;
+    // The API benchmark drives the server with wrk (Debian package).
+    let api = args.is_empty() || args.iter().any(|a| a == "api" || a == "all");
+    if api
+        && !Command::new("wrk")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
+    {
+        run(Command::new("apt-get").args(["install", "-y", "wrk"]))?;
+    }
     run(cargo().args(["build", "--release", "-p", "papyr"]))?;
     run(Command::new(root().join("target/release/papyr"))
         .current_dir(root())

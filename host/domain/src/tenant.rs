@@ -1,7 +1,7 @@
 //! The tenant file `papyr process --tenant` reads: name, own tax ids, thresholds,
 //! vendor master and plugin configuration (format in docs/cli.md).
 use crate::Error;
-use crate::decision::DecisionPolicy;
+use crate::decision::{ApprovalBand, ApprovalBands, DecisionPolicy};
 use crate::money::Amount;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,6 +23,14 @@ pub struct TenantFile {
     /// Plugin name (`fraud`, `po-required`, ...) → key → value.
     #[serde(default)]
     pub plugin_config: BTreeMap<String, BTreeMap<String, String>>,
+    /// How changes to the vendor master are governed. Not under `vendors`, which is
+    /// the vendor list itself.
+    #[serde(default)]
+    pub vendor_policy: VendorPolicy,
+    /// Mail intake connectors. Kept as opaque JSON here so a tenant's settings
+    /// round-trip before the connectors define their own schema.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mailboxes: Vec<serde_json::Value>,
 }
 
 fn default_name() -> String {
@@ -44,6 +52,31 @@ pub struct ApprovalSettings {
     /// Risk score that holds an invoice (default 70).
     #[serde(default)]
     pub hold_score: Option<u32>,
+    /// How many distinct people must approve an invoice, by gross amount. Empty:
+    /// one approval below `approval_threshold`, two at or above it (one for every
+    /// amount when no threshold is set).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<ApprovalBandSetting>,
+}
+
+/// One approval band as written in the tenant file: invoices whose gross total is
+/// below `below` (in the settings' currency) need `approvals` approvers. A band
+/// without `below` covers every amount above the bounded ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalBandSetting {
+    #[serde(default)]
+    pub below: Option<String>,
+    pub approvals: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorPolicy {
+    /// A new bank account for a vendor stays a pending request until a second,
+    /// different person confirms it (four eyes against bank-detail fraud).
+    #[serde(default)]
+    pub iban_requires_confirmation: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -85,5 +118,111 @@ impl TenantFile {
                 .transpose()?,
             hold_score: self.approval.hold_score.unwrap_or(70),
         })
+    }
+
+    /// The approval bands these settings describe (see [`ApprovalSettings::bands`]).
+    pub fn approval_bands(&self) -> Result<ApprovalBands, Error> {
+        let currency = self.approval.currency.as_deref().unwrap_or("EUR");
+        let bands = if self.approval.bands.is_empty() {
+            match self.approval.approval_threshold.as_deref() {
+                Some(t) => vec![
+                    ApprovalBand {
+                        below: Some(Amount::parse(t, currency)?),
+                        approvals: 1,
+                    },
+                    ApprovalBand {
+                        below: None,
+                        approvals: 2,
+                    },
+                ],
+                None => vec![ApprovalBand {
+                    below: None,
+                    approvals: 1,
+                }],
+            }
+        } else {
+            self.approval
+                .bands
+                .iter()
+                .map(|b| {
+                    Ok(ApprovalBand {
+                        below: b
+                            .below
+                            .as_deref()
+                            .map(|a| Amount::parse(a, currency))
+                            .transpose()?,
+                        approvals: b.approvals,
+                    })
+                })
+                .collect::<Result<Vec<_>, Error>>()?
+        };
+        ApprovalBands::new(bands)
+    }
+}
+
+#[cfg(test)]
+mod approval_band_tests {
+    use super::*;
+    use crate::decision::approvals_needed;
+
+    fn eur(s: &str) -> Amount {
+        Amount::parse(s, "EUR").unwrap()
+    }
+
+    #[test]
+    fn default_bands_follow_the_approval_threshold() {
+        let t =
+            TenantFile::from_json(r#"{"approval": {"approval_threshold": "5000.00"}}"#).unwrap();
+        let b = t.approval_bands().unwrap();
+        assert_eq!(approvals_needed(&b, Some(&eur("4999.99"))), 1);
+        assert_eq!(approvals_needed(&b, Some(&eur("5000"))), 2);
+        let none = TenantFile::from_json("{}")
+            .unwrap()
+            .approval_bands()
+            .unwrap();
+        assert_eq!(approvals_needed(&none, Some(&eur("1000000"))), 1);
+    }
+
+    #[test]
+    fn bands_are_read_in_the_settings_currency() {
+        let t = TenantFile::from_json(
+            r#"{"approval": {"currency": "CHF", "approval_threshold": "1",
+                "bands": [{"below": "500", "approvals": 1}, {"approvals": 3}]}}"#,
+        )
+        .unwrap();
+        let b = t.approval_bands().unwrap();
+        let chf = |s| Amount::parse(s, "CHF").unwrap();
+        assert_eq!(
+            approvals_needed(&b, Some(&chf("499"))),
+            1,
+            "bands win over the threshold"
+        );
+        assert_eq!(approvals_needed(&b, Some(&chf("500"))), 3);
+        assert_eq!(approvals_needed(&b, Some(&eur("1"))), 3, "other currency");
+        // Written back without change.
+        let again = TenantFile::from_json(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(again.approval.bands, t.approval.bands);
+    }
+
+    #[test]
+    fn bad_band_settings_say_what_is_wrong() {
+        let amount =
+            TenantFile::from_json(r#"{"approval": {"bands": [{"below": "1,5", "approvals": 1}]}}"#)
+                .unwrap()
+                .approval_bands()
+                .unwrap_err()
+                .to_string();
+        assert!(amount.contains("invalid amount `1,5`"), "{amount}");
+        let zero = TenantFile::from_json(r#"{"approval": {"bands": [{"approvals": 0}]}}"#)
+            .unwrap()
+            .approval_bands()
+            .unwrap_err()
+            .to_string();
+        assert!(zero.contains("0 approvals"), "{zero}");
+        assert!(
+            TenantFile::from_json(r#"{"approval": {"bands": [{"approvals": 1, "up_to": "5"}]}}"#)
+                .is_err(),
+            "unknown keys are refused"
+        );
     }
 }

@@ -14,6 +14,9 @@ pub struct NewDocument {
     /// The WIT origin record as JSON.
     pub origin_json: String,
     pub channel: String,
+    /// The user who uploaded it through the API (segregation of duties: they cannot
+    /// approve it); `None` for mailboxes and the watch folder.
+    pub uploaded_by: Option<String>,
 }
 
 /// What intake did.
@@ -170,8 +173,8 @@ impl Db {
         }
         let id = document_id(tenant_id, &doc.sha256);
         sqlx::query(
-            "INSERT INTO documents (id, tenant_id, sha256, filename, media_type, size, blob_key, message_id, origin, channel, status, received_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $11, $11)",
+            "INSERT INTO documents (id, tenant_id, sha256, filename, media_type, size, blob_key, message_id, origin, channel, status, received_at, updated_at, uploaded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $11, $11, $12)",
         )
         .bind(&id)
         .bind(tenant_id)
@@ -184,6 +187,7 @@ impl Db {
         .bind(&doc.origin_json)
         .bind(&doc.channel)
         .bind(now)
+        .bind(&doc.uploaded_by)
         .execute(&mut *tx)
         .await?;
         crate::jobs::insert_job(&mut tx, tenant_id, &id, FIRST_STAGE, max_attempts, now).await?;

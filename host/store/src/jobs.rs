@@ -65,6 +65,8 @@ pub struct StageOutcome {
     pub kind: Option<String>,
     pub decision: Option<String>,
     pub risk_score: Option<i64>,
+    /// Distinct approvals the invoice needs (set when it reaches a person).
+    pub approvals_needed: Option<i64>,
     pub invoice: Option<InvoiceWrite>,
     /// Replace the document's findings with these (when `Some`).
     pub findings: Option<Vec<FindingWrite>>,
@@ -91,6 +93,11 @@ pub enum Failure {
     /// Out of attempts (or not retryable): the document is parked as failed.
     Parked,
 }
+
+/// Claim order: a document's later stages first, so that documents already under
+/// way reach their decision before new ones start (shorter intake-to-decision
+/// latency under a backlog).
+const STAGE_PRIORITY: &str = "CASE stage WHEN 'report' THEN 0 WHEN 'check' THEN 1 ELSE 2 END";
 
 /// Exponential backoff: 500 ms × 2^(attempt−1), at most 60 s.
 pub fn backoff(attempt: i64) -> Duration {
@@ -143,7 +150,7 @@ impl Db {
             let sql = format!(
                 "SELECT id, tenant_id, document_id, stage, attempts, max_attempts FROM jobs \
                  WHERE run_after <= $1 AND (lease_until IS NULL OR lease_until < $1) AND $2 = $2 {stage_filter} \
-                 ORDER BY run_after, created_at, id LIMIT 1{skip_locked}"
+                 ORDER BY {STAGE_PRIORITY}, run_after, created_at, id LIMIT 1{skip_locked}"
             );
             let row = sqlx::query(&sql)
                 .bind(now)
@@ -298,7 +305,8 @@ impl Db {
         .await?;
         sqlx::query(
             "UPDATE documents SET status = COALESCE($1, status), kind = COALESCE($2, kind), decision = COALESCE($3, decision), \
-             risk_score = COALESCE($4, risk_score), updated_at = $5 WHERE id = $6 AND tenant_id = $7",
+             risk_score = COALESCE($4, risk_score), updated_at = $5, approvals_needed = COALESCE($8, approvals_needed) \
+             WHERE id = $6 AND tenant_id = $7",
         )
         .bind(&out.status)
         .bind(&out.kind)
@@ -307,6 +315,7 @@ impl Db {
         .bind(now)
         .bind(&job.document_id)
         .bind(&job.tenant_id)
+        .bind(out.approvals_needed)
         .execute(&mut *tx)
         .await?;
         if let Some(inv) = &out.invoice {

@@ -6,13 +6,28 @@
 //!   parking, and a stage's result committed together with the next job.
 //! - [`documents`]: idempotent intake and document queries.
 //! - [`vendors`]: the vendor master.
+//! - [`api`]: what the REST API reads and changes — invoice listing and detail,
+//!   the approval workflow, field corrections, exports, the audit log; and its
+//!   admin side — tenants and settings, users and API keys, vendor administration.
 //!
 //! Every query takes a tenant id where the data belongs to a tenant.
 
+pub mod api;
 pub mod documents;
 pub mod jobs;
 pub mod vendors;
 
+pub use api::access::{ApiKeyAuth, ApiKeyRow, NewApiKey, NewUser, UserRow, UserUpdate};
+pub use api::approvals::{ActingUser, ActionOutcome};
+pub use api::audit::{AuditEntry, AuditFilter, Change};
+pub use api::corrections::{Corrected, Recheck};
+pub use api::cursor::Page;
+pub use api::export::{ExportQuery, ExportRow};
+pub use api::invoices::{InvoiceDetail, InvoiceFilter, InvoiceSummary, Sort, SortKey};
+pub use api::settings::{TenantRow, TenantSettings};
+pub use api::vendors_admin::{
+    IbanOutcome, IbanRequest, KnownIban, NewVendor, VendorDetail, VendorSummary, VendorUpdate,
+};
 pub use documents::{DocumentRow, Intake, NewDocument};
 pub use jobs::{Completion, Job, StageOutcome};
 pub use vendors::VendorRow;
@@ -33,6 +48,21 @@ pub enum StoreError {
     LeaseLost(String),
     #[error("invalid data: {0}")]
     Invalid(String),
+    /// Absent, or another tenant's: the two are indistinguishable on purpose.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The caller's `If-Match` version is stale.
+    #[error("the document changed meanwhile (now at version {current_version})")]
+    Conflict { current_version: i64 },
+    /// Allowed in general but not to this actor (segregation of duties, admin only).
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// A row with the same unique key (email, slug, key id) exists.
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    /// The document's status does not allow the action.
+    #[error("cannot {action} a document in status `{status}`")]
+    State { action: String, status: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -47,17 +77,41 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Db {
     pub(crate) pool: AnyPool,
+    /// Where write transactions run. On SQLite, a pool of one connection: writers
+    /// queue in process, in order, instead of meeting at SQLite's write lock, whose
+    /// busy handler sleeps for milliseconds at a time. On PostgreSQL, `pool` itself.
+    pub(crate) writer: AnyPool,
     pub(crate) backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../migrations/postgres/0001_initial.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        "0002_api_invoices",
+        include_str!("../migrations/sqlite/0002_api_invoices.sql"),
+    ),
+    (
+        "0003_api_admin",
+        include_str!("../migrations/sqlite/0003_api_admin.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        "0002_api_invoices",
+        include_str!("../migrations/postgres/0002_api_invoices.sql"),
+    ),
+    (
+        "0003_api_admin",
+        include_str!("../migrations/postgres/0003_api_admin.sql"),
+    ),
+];
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
@@ -99,15 +153,14 @@ impl Db {
         } else {
             url.to_string()
         };
-        let mut opts = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite {
-                max_connections.max(2)
-            } else {
-                max_connections
-            })
-            .acquire_timeout(Duration::from_secs(10));
-        if backend == Backend::Sqlite {
-            opts = opts.after_connect(|conn, _| {
+        let options = |max: u32| {
+            let opts = AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10));
+            if backend != Backend::Sqlite {
+                return opts;
+            }
+            opts.after_connect(|conn, _| {
                 Box::pin(async move {
                     // WAL lets readers run beside the single writer; busy_timeout makes
                     // writers queue instead of failing; NORMAL sync is durable in WAL
@@ -116,16 +169,29 @@ impl Db {
                         .await?;
                     Ok(())
                 })
-            });
-        }
-        let pool = opts
-            .connect(&url_full)
-            .await
-            .map_err(|e| StoreError::Connect {
-                url: redact_url(url),
-                cause: e.to_string(),
-            })?;
-        Ok(Db { pool, backend })
+            })
+        };
+        let connect_error = |e: sqlx::Error| StoreError::Connect {
+            url: redact_url(url),
+            cause: e.to_string(),
+        };
+        let pool = options(if backend == Backend::Sqlite {
+            max_connections.max(2)
+        } else {
+            max_connections
+        })
+        .connect(&url_full)
+        .await
+        .map_err(connect_error)?;
+        let writer = match backend {
+            Backend::Sqlite => options(1).connect(&url_full).await.map_err(connect_error)?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Db {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -181,12 +247,13 @@ impl Db {
     /// with "database is locked" halfway; on PostgreSQL row locks do that work.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => Ok(self.pool.begin().await?),
         }
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 
@@ -245,7 +312,7 @@ impl Db {
             .bind(actor)
             .bind(action)
             .bind(detail)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -285,7 +352,7 @@ impl Db {
     /// Run one SQL statement (administration and tests).
     pub async fn raw_execute(&self, sql: &str) -> Result<u64> {
         Ok(sqlx::raw_sql(sql)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected())
     }

@@ -1,5 +1,5 @@
 //! The vendor master: names, tax ids, verified bank accounts, sender domains.
-use crate::{Db, Result, now_ms};
+use crate::{Db, Result, StoreError, now_ms};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VendorRow {
@@ -26,9 +26,10 @@ impl Db {
         let now = now_ms();
         let tax_ids = serde_json::to_string(&v.tax_ids).unwrap_or_else(|_| "[]".into());
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO vendors (id, tenant_id, name, country, tax_ids, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country, tax_ids = excluded.tax_ids, updated_at = excluded.updated_at",
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country, tax_ids = excluded.tax_ids, updated_at = excluded.updated_at \
+             WHERE vendors.tenant_id = excluded.tenant_id",
         )
         .bind(&v.id)
         .bind(tenant_id)
@@ -39,6 +40,14 @@ impl Db {
         .bind(if v.updated_at > 0 { v.updated_at } else { now })
         .execute(&mut *tx)
         .await?;
+        // Vendor ids are global keys: another tenant's vendor with this id must not
+        // be overwritten or receive this tenant's accounts.
+        if written.rows_affected() == 0 {
+            return Err(StoreError::Invalid(format!(
+                "vendor id {} belongs to another tenant",
+                v.id
+            )));
+        }
         for iban in &v.ibans {
             sqlx::query(
                 "INSERT INTO vendor_ibans (vendor_id, tenant_id, iban, verified_by, verified_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (vendor_id, iban) DO NOTHING",

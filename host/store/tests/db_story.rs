@@ -53,6 +53,7 @@ fn doc(n: usize, message_id: Option<&str>) -> NewDocument {
         message_id: message_id.map(String::from),
         origin_json: "{}".into(),
         channel: "test".into(),
+        uploaded_by: None,
     }
 }
 
