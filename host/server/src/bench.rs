@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// `runtime`, `accuracy`, `serve` or `all`.
+    /// `runtime`, `accuracy`, `serve`, `api` or `all`.
     #[arg(default_value = "all")]
     pub what: String,
     /// Documents in the generated accuracy set (plus a quarter as much holdout and
@@ -32,6 +32,9 @@ pub struct BenchArgs {
     /// Documents per `papyr serve` run.
     #[arg(long, default_value_t = 400)]
     pub serve_docs: usize,
+    /// Invoices in the tenant for the `api` benchmark.
+    #[arg(long, default_value_t = 100_000)]
+    pub api_invoices: usize,
     /// PostgreSQL server for the `serve` benchmark (a database is created on it).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
     pub postgres: String,
@@ -59,12 +62,14 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         "runtime" => runtime(&args, &tmp)?,
         "accuracy" => accuracy(&args, &tmp)?,
         "serve" => serve_bench(&args, &tmp)?,
+        "api" => crate::bench_api::api_bench(&args, &tmp)?,
         "all" => {
             runtime(&args, &tmp)?;
             accuracy(&args, &tmp)?;
             serve_bench(&args, &tmp)?;
+            crate::bench_api::api_bench(&args, &tmp)?;
         }
-        other => bail!("unknown benchmark `{other}`: use runtime, accuracy, serve or all"),
+        other => bail!("unknown benchmark `{other}`: use runtime, accuracy, serve, api or all"),
     }
     if args.work_dir.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);

@@ -2,6 +2,7 @@
 //! pipeline on local files,
 //! `papyr plugin check` inspects a component, `papyr bench` measures the runtime.
 mod bench;
+mod bench_api;
 mod cli;
 mod serve;
 mod setup;

@@ -14,6 +14,7 @@ pub struct Config {
     pub workers: WorkerConfig,
     pub intake: IntakeConfig,
     pub demo: DemoConfig,
+    pub api: ApiConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +90,139 @@ pub struct DemoConfig {
     /// first start.
     pub enabled: bool,
     pub tenant: String,
+}
+
+/// The REST API under `/v1` (docs/api.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// `local`: every caller without credentials is the demo tenant's administrator
+    /// (loopback only); `oidc`: bearer tokens from an OpenID Connect provider. API
+    /// keys are accepted in both.
+    pub auth: AuthMode,
+    /// Let local mode listen on a non-loopback address (behind an authenticating
+    /// proxy, for instance).
+    pub allow_non_loopback_local: bool,
+    /// Must equal the token's `iss`.
+    pub oidc_issuer: Option<String>,
+    /// Papyr's client id: the token's `aud` must contain it.
+    pub oidc_audience: Option<String>,
+    /// The provider's JSON Web Key Set (https, or http on loopback).
+    pub oidc_jwks_url: Option<String>,
+    /// Dotted path to the claim holding the tenant's slug.
+    pub oidc_tenant_claim: String,
+    /// Dotted path to the role list (Keycloak: `realm_access.roles`).
+    pub oidc_roles_claim: String,
+    pub oidc_email_claim: String,
+    /// Tolerated clock skew for `exp` and `nbf`.
+    pub oidc_leeway_secs: u64,
+    /// Sustained requests per minute per API key or user.
+    pub rate_limit_per_minute: u32,
+    /// Requests a caller may make at once before the per-minute rate applies.
+    pub rate_limit_burst: u32,
+    /// Largest upload request (all files together).
+    pub max_upload_bytes: u64,
+    /// Largest JSON request body.
+    pub max_json_bytes: u64,
+    /// How often the event stream looks for changed documents.
+    pub events_poll_ms: u64,
+    /// Comment lines on an idle event stream, so proxies keep it open.
+    pub events_keepalive_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    Local,
+    Oidc,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            auth: AuthMode::Local,
+            allow_non_loopback_local: false,
+            oidc_issuer: None,
+            oidc_audience: None,
+            oidc_jwks_url: None,
+            oidc_tenant_claim: "papyr_tenant".into(),
+            oidc_roles_claim: "roles".into(),
+            oidc_email_claim: "email".into(),
+            oidc_leeway_secs: 60,
+            rate_limit_per_minute: 600,
+            rate_limit_burst: 60,
+            max_upload_bytes: 25 * 1024 * 1024,
+            max_json_bytes: 1024 * 1024,
+            events_poll_ms: 500,
+            events_keepalive_secs: 15,
+        }
+    }
+}
+
+impl ApiConfig {
+    fn validate(&self, listen: std::net::SocketAddr) -> Result<()> {
+        match self.auth {
+            AuthMode::Local => {
+                if papyr_auth::check_local_mode(listen, self.allow_non_loopback_local).is_err() {
+                    bail!(
+                        "refusing to listen on {listen} with api.auth = \"local\" (every caller would be the demo tenant's administrator): listen on 127.0.0.1, set api.auth = \"oidc\" (PAPYR_API__AUTH), or set api.allow_non_loopback_local = true (PAPYR_API__ALLOW_NON_LOOPBACK_LOCAL) behind an authenticating proxy"
+                    );
+                }
+            }
+            AuthMode::Oidc => {
+                for (key, value) in [
+                    ("oidc_issuer", &self.oidc_issuer),
+                    ("oidc_audience", &self.oidc_audience),
+                    ("oidc_jwks_url", &self.oidc_jwks_url),
+                ] {
+                    if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                        bail!(
+                            "api.auth = \"oidc\" needs api.{key} (PAPYR_API__{})",
+                            key.to_uppercase()
+                        );
+                    }
+                }
+            }
+        }
+        if self.rate_limit_per_minute == 0 || self.rate_limit_burst == 0 {
+            bail!(
+                "api.rate_limit_per_minute and api.rate_limit_burst must be at least 1 (PAPYR_API__RATE_LIMIT_PER_MINUTE, PAPYR_API__RATE_LIMIT_BURST)"
+            );
+        }
+        if self.max_upload_bytes < 1024 || self.max_json_bytes < 1024 {
+            bail!(
+                "api.max_upload_bytes and api.max_json_bytes must be at least 1024 (PAPYR_API__MAX_UPLOAD_BYTES, PAPYR_API__MAX_JSON_BYTES)"
+            );
+        }
+        if usize::try_from(self.max_upload_bytes).is_err()
+            || usize::try_from(self.max_json_bytes).is_err()
+        {
+            bail!("api.max_upload_bytes and api.max_json_bytes are too large for this machine");
+        }
+        if self.events_poll_ms < 10 || self.events_keepalive_secs < 1 {
+            bail!(
+                "api.events_poll_ms must be at least 10 and api.events_keepalive_secs at least 1"
+            );
+        }
+        Ok(())
+    }
+
+    /// The verifier's configuration; `None` in local mode.
+    pub fn oidc(&self) -> Option<papyr_auth::OidcConfig> {
+        if self.auth != AuthMode::Oidc {
+            return None;
+        }
+        let mut c = papyr_auth::OidcConfig::new(
+            self.oidc_issuer.clone().unwrap_or_default(),
+            self.oidc_audience.clone().unwrap_or_default(),
+            self.oidc_jwks_url.clone().unwrap_or_default(),
+        );
+        c.tenant_claim = self.oidc_tenant_claim.clone();
+        c.roles_claim = self.oidc_roles_claim.clone();
+        c.email_claim = self.oidc_email_claim.clone();
+        c.leeway_secs = self.oidc_leeway_secs;
+        Some(c)
+    }
 }
 
 impl Default for ServerConfig {
@@ -193,9 +327,12 @@ impl Config {
         Ok(cfg)
     }
 
-    fn validate(&self) -> Result<()> {
-        if self.workers.count == 0 || self.workers.count > 64 {
-            bail!("workers.count must be between 1 and 64 (PAPYR_WORKERS__COUNT)");
+    /// Also run after the command line overrode the file and the environment.
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.workers.count > 64 {
+            bail!(
+                "workers.count must be between 0 (serve the API only) and 64 (PAPYR_WORKERS__COUNT)"
+            );
         }
         if self.workers.lease_secs < 1 {
             bail!("workers.lease_secs must be at least 1");
@@ -203,9 +340,10 @@ impl Config {
         if self.workers.max_attempts < 1 {
             bail!("workers.max_attempts must be at least 1");
         }
-        self.server.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+        let listen = self.server.listen.parse::<std::net::SocketAddr>().map_err(|_| {
             anyhow::anyhow!("server.listen `{}` is not an address such as 127.0.0.1:8080 (PAPYR_SERVER__LISTEN)", self.server.listen)
         })?;
+        self.api.validate(listen)?;
         Ok(())
     }
 
@@ -308,6 +446,71 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("PAPYR_SERVER__LISTEN"), "{e}");
+    }
+
+    #[test]
+    fn api_section_layers_and_validates() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.api.auth, AuthMode::Local);
+        assert_eq!(c.api.max_upload_bytes, 25 * 1024 * 1024);
+        assert!(c.api.oidc().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("papyr.toml");
+        std::fs::write(
+            &file,
+            "[api]\nauth = \"oidc\"\noidc_issuer = \"https://id.example\"\noidc_audience = \"papyr\"\noidc_jwks_url = \"https://id.example/jwks\"\nrate_limit_burst = 5\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[
+                ("PAPYR_API__RATE_LIMIT_BURST", "7"),
+                ("PAPYR_API__OIDC_ROLES_CLAIM", "realm_access.roles"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.api.rate_limit_burst, 7, "env beats file");
+        let oidc = c.api.oidc().unwrap();
+        assert_eq!(oidc.issuer, "https://id.example");
+        assert_eq!(oidc.roles_claim, "realm_access.roles");
+        assert_eq!(oidc.tenant_claim, "papyr_tenant");
+
+        let e = Config::load(None, env(&[("PAPYR_API__AUTH", "magic")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("api.auth") && e.contains("PAPYR_API__AUTH"),
+            "{e}"
+        );
+        let e = Config::load(None, env(&[("PAPYR_API__AUTH", "oidc")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("PAPYR_API__OIDC_ISSUER"), "{e}");
+        let e = Config::load(None, env(&[("PAPYR_API__RATE_LIMIT_BURST", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rate_limit_burst"), "{e}");
+    }
+
+    #[test]
+    fn local_mode_stays_on_loopback_unless_allowed() {
+        let e = Config::load(None, env(&[("PAPYR_SERVER__LISTEN", "0.0.0.0:8080")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("0.0.0.0:8080") && e.contains("PAPYR_API__ALLOW_NON_LOOPBACK_LOCAL"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'), "one line: {e}");
+        Config::load(
+            None,
+            env(&[
+                ("PAPYR_SERVER__LISTEN", "0.0.0.0:8080"),
+                ("PAPYR_API__ALLOW_NON_LOOPBACK_LOCAL", "true"),
+            ]),
+        )
+        .unwrap();
+        Config::load(None, env(&[("PAPYR_SERVER__LISTEN", "[::1]:8080")])).unwrap();
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The HTTP server: `/healthz` (the process is alive), `/readyz` (database and
-//! storage answer), `/metrics` (Prometheus).
+//! storage answer), `/metrics` (Prometheus), and the REST API (`/v1`, `/openapi.json`).
 use super::Shared;
 use axum::Router;
 use axum::extract::State;
@@ -9,12 +9,16 @@ use axum::routing::get;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub fn router(shared: Arc<Shared>) -> Router {
+/// Health, readiness and metrics are outside the API: no credentials, no rate
+/// limit, plain text.
+pub fn router(shared: Arc<Shared>, api: Router) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(shared)
+        .merge(api)
+        .fallback(super::api::error::no_route)
 }
 
 async fn healthz() -> &'static str {

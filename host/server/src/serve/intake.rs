@@ -122,48 +122,19 @@ async fn store_file(shared: &Arc<Shared>, path: &Path) -> Result<Option<Staged>>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    let sha256 = papyr_runtime::registry::sha256_hex(&bytes);
-    let media_type = convert::sniff_media_type(&bytes);
-    let key = format!("documents/{sha256}");
-    // The bytes are stored before the job that needs them is committed.
-    if !shared.blob.exists(&key).await? {
-        shared
-            .blob
-            .put(&key, &bytes, media_type)
-            .await
-            .with_context(|| format!("cannot store {}", path.display()))?;
-    }
+    let stored = store_bytes(shared, &bytes)
+        .await
+        .with_context(|| format!("cannot store {}", path.display()))?;
     let sidecar = PathBuf::from(format!("{}.origin.json", path.display()));
-    let mut origin: OriginFile = match tokio::fs::read_to_string(&sidecar).await {
+    let origin: OriginFile = match tokio::fs::read_to_string(&sidecar).await {
         Ok(text) => serde_json::from_str(&text)
             .with_context(|| format!("invalid origin sidecar {}", sidecar.display()))?,
         Err(_) => OriginFile::default(),
     };
-    if origin.received_at.is_none() {
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        origin.received_at = Some(papyr_runtime::pipeline::unix_to_rfc3339(now));
-    }
-    let message_id = origin.message_id.clone();
-    let channel = origin
-        .channel
-        .clone()
-        .unwrap_or_else(|| "watch-folder".into());
-    let origin_json = serde_json::to_string(&origin).unwrap_or_else(|_| "{}".into());
     let filename = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let doc = NewDocument {
-        filename,
-        sha256,
-        size: bytes.len() as i64,
-        media_type: media_type.into(),
-        blob_key: key,
-        message_id,
-        origin_json,
-        channel,
-    };
+    let doc = new_document(stored, filename, origin, "watch-folder", None);
     Ok(Some(Staged {
         path: path.to_path_buf(),
         sidecar,
@@ -171,28 +142,98 @@ async fn store_file(shared: &Arc<Shared>, path: &Path) -> Result<Option<Staged>>
     }))
 }
 
-/// Record a stored file (document and first job in one transaction), then move it
-/// out of the watch folder.
-async fn record(shared: &Arc<Shared>, tenant_id: &str, slug: &str, staged: Staged) -> Result<()> {
-    let Staged { path, sidecar, doc } = staged;
-    let filename = doc.filename.clone();
+/// A document's bytes in object storage under their hash, not yet recorded.
+pub(crate) struct StoredBytes {
+    pub sha256: String,
+    pub media_type: &'static str,
+    pub blob_key: String,
+    pub size: i64,
+}
+
+/// Store a document's bytes under `documents/<sha256>` (once: the same bytes are the
+/// same blob). Shared by every intake channel; the bytes are stored before the
+/// document that needs them is recorded.
+pub(crate) async fn store_bytes(shared: &Shared, bytes: &[u8]) -> Result<StoredBytes> {
+    let sha256 = papyr_runtime::registry::sha256_hex(bytes);
+    let media_type = convert::sniff_media_type(bytes);
+    let blob_key = format!("documents/{sha256}");
+    if !shared.blob.exists(&blob_key).await? {
+        shared.blob.put(&blob_key, bytes, media_type).await?;
+    }
+    Ok(StoredBytes {
+        sha256,
+        media_type,
+        blob_key,
+        size: bytes.len() as i64,
+    })
+}
+
+/// The document to record for stored bytes; the origin's channel wins over
+/// `default_channel`, and it is stamped with the time of receipt if it has none.
+pub(crate) fn new_document(
+    stored: StoredBytes,
+    filename: String,
+    mut origin: OriginFile,
+    default_channel: &str,
+    uploaded_by: Option<String>,
+) -> NewDocument {
+    if origin.received_at.is_none() {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        origin.received_at = Some(papyr_runtime::pipeline::unix_to_rfc3339(now));
+    }
+    let channel = origin
+        .channel
+        .clone()
+        .unwrap_or_else(|| default_channel.into());
+    NewDocument {
+        filename,
+        sha256: stored.sha256,
+        size: stored.size,
+        media_type: stored.media_type.into(),
+        blob_key: stored.blob_key,
+        message_id: origin.message_id.clone(),
+        origin_json: serde_json::to_string(&origin).unwrap_or_else(|_| "{}".into()),
+        channel,
+        uploaded_by,
+    }
+}
+
+/// Record a stored document and its first job in one transaction (or link it to the
+/// tenant's earlier copy), counted and logged the same way for every channel.
+pub(crate) async fn record_document(
+    shared: &Shared,
+    tenant_id: &str,
+    tenant: &str,
+    doc: &NewDocument,
+) -> Result<Intake> {
     let outcome = shared
         .db
-        .intake(tenant_id, &doc, shared.cfg.workers.max_attempts as i64)
+        .intake(tenant_id, doc, shared.cfg.workers.max_attempts as i64)
         .await?;
+    let (filename, channel) = (&doc.filename, &doc.channel);
     match &outcome {
         Intake::Created { document_id } => {
             shared.metrics.intake("created");
-            tracing::info!(tenant = slug, document = %document_id, file = %filename, "document received");
+            tracing::info!(tenant, document = %document_id, file = %filename, channel, "document received");
         }
         Intake::Duplicate {
             document_id,
             reason,
         } => {
             shared.metrics.intake("duplicate");
-            tracing::info!(tenant = slug, document = %document_id, file = %filename, reason, "already received; linked, not processed again");
+            tracing::info!(tenant, document = %document_id, file = %filename, channel, reason, "already received; linked, not processed again");
         }
     }
+    Ok(outcome)
+}
+
+/// Record a stored file (document and first job in one transaction), then move it
+/// out of the watch folder.
+async fn record(shared: &Arc<Shared>, tenant_id: &str, slug: &str, staged: Staged) -> Result<()> {
+    let Staged { path, sidecar, doc } = staged;
+    record_document(shared, tenant_id, slug, &doc).await?;
     let done = shared.cfg.watch_dir().join(".processed").join(slug);
     tokio::fs::create_dir_all(&done).await?;
     for p in [path, sidecar] {

@@ -1,6 +1,10 @@
 //! `papyr serve`: the durable pipeline service. Workers claim stage jobs from the
 //! database with a lease, documents and reports live in object storage, the watch
-//! folder takes files in, and an HTTP server answers health, readiness and metrics.
+//! folder takes files in, and an HTTP server answers the REST API, health,
+//! readiness and metrics.
+// The API lives in src/api/ but belongs to the service: it shares its state and intake.
+#[path = "../api/mod.rs"]
+pub mod api;
 pub mod config;
 mod http;
 mod intake;
@@ -76,6 +80,8 @@ fn load_config(args: &ServeArgs) -> Result<Config> {
     if let Some(w) = args.workers {
         cfg.workers.count = w;
     }
+    // The command line may have changed what was valid (local mode on --listen 0.0.0.0).
+    cfg.validate()?;
     Ok(cfg)
 }
 
@@ -141,6 +147,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
             .context("failed to set up the demo tenant")?;
     }
 
+    let (phase_tx, phase) = tokio::sync::watch::channel(0u8);
+    let api_state = api::ApiState::new(shared.clone(), phase.clone()).await?;
+
     let listener = tokio::net::TcpListener::bind(&cfg.server.listen)
         .await
         .with_context(|| {
@@ -149,7 +158,6 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
                 cfg.server.listen
             )
         })?;
-    let (phase_tx, phase) = tokio::sync::watch::channel(0u8);
     tracing::info!(
         listen = %cfg.server.listen,
         database = %papyr_store::redact_url(&db_url),
@@ -159,14 +167,18 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         "papyr serve started"
     );
     eprintln!(
-        "papyr serve: http://{} (healthz, readyz, metrics); watching {}; database {}; storage {}",
+        "papyr serve: http://{} (API /v1 with {} auth, openapi.json, healthz, readyz, metrics); watching {}; database {}; storage {}",
         cfg.server.listen,
+        match cfg.api.auth {
+            config::AuthMode::Local => "local",
+            config::AuthMode::Oidc => "OIDC",
+        },
         cfg.watch_dir().display(),
         papyr_store::redact_url(&db_url),
         shared.blob.describe()
     );
 
-    let app = http::router(shared.clone());
+    let app = http::router(shared.clone(), api::router(api_state));
     let mut http_phase = phase.clone();
     let http_task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)

@@ -7,9 +7,11 @@ use anyhow::{Context, Result};
 use papyr_domain::TenantFile;
 use papyr_domain::model::{ProcessOutput, Severity};
 use papyr_runtime::bindings::history::VendorQuery;
-use papyr_runtime::bindings::types::{Classification, DocumentInfo, DocumentKind, Invoice};
+use papyr_runtime::bindings::types::{
+    Classification, DocumentInfo, DocumentKind, Invoice, ParsedDocument,
+};
 use papyr_runtime::convert::{self, OriginFile};
-use papyr_runtime::{DocumentInput, History, MemoryHistory, TenantContext};
+use papyr_runtime::{Checked, DocumentInput, History, MemoryHistory, TenantContext};
 use papyr_store::jobs::{FindingWrite, InvoiceWrite, StageOutcome};
 use papyr_store::{DocumentRow, Job};
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,16 @@ pub enum StageFailure {
     Permanent(String),
     /// Infrastructure (database, storage): retry with backoff.
     Transient(anyhow::Error),
+}
+
+impl StageFailure {
+    /// For callers outside the job queue (the API), to whom both kinds are a fault.
+    pub(crate) fn into_error(self) -> anyhow::Error {
+        match self {
+            StageFailure::Permanent(why) => anyhow::anyhow!(why),
+            StageFailure::Transient(e) => e,
+        }
+    }
 }
 
 impl From<papyr_store::StoreError> for StageFailure {
@@ -62,11 +74,12 @@ struct Extracted {
 pub struct Carry {
     doc: DocumentRow,
     ex: Arc<Extracted>,
-    parsed: Option<papyr_runtime::bindings::types::ParsedDocument>,
+    parsed: Option<ParsedDocument>,
     output: Option<ProcessOutput>,
 }
 
-fn status_of(decision: &str) -> &'static str {
+/// The document status a check decision puts an invoice in.
+pub(crate) fn status_of(decision: &str) -> &'static str {
     match decision {
         "auto-approve" => "auto_approved",
         "needs-approval" => "pending_approval",
@@ -74,6 +87,21 @@ fn status_of(decision: &str) -> &'static str {
         "not-an-invoice" => "not_an_invoice",
         _ => "failed",
     }
+}
+
+/// Findings as the store writes them.
+pub(crate) fn finding_writes(findings: &[papyr_domain::model::FindingOut]) -> Vec<FindingWrite> {
+    findings
+        .iter()
+        .map(|f| FindingWrite {
+            rule: f.rule.clone(),
+            severity: format!("{:?}", f.severity).to_lowercase(),
+            score: f.score as i64,
+            message: f.message.clone(),
+            evidence_json: serde_json::to_string(&f.evidence).unwrap_or_default(),
+            plugin: f.plugin.clone(),
+        })
+        .collect()
 }
 
 fn info_of(doc: &DocumentRow) -> DocumentInfo {
@@ -302,11 +330,15 @@ impl Shared {
     }
 
     async fn extracted(&self, job: &Job) -> Result<Extracted> {
+        self.extracted_of(&job.tenant_id, &job.document_id).await
+    }
+
+    async fn extracted_of(&self, tenant_id: &str, document_id: &str) -> Result<Extracted> {
         let text = self
             .db
-            .stage_result(&job.tenant_id, &job.document_id, "extract")
+            .stage_result(tenant_id, document_id, "extract")
             .await?
-            .with_context(|| format!("document {} has no extract result", job.document_id))?;
+            .with_context(|| format!("document {document_id} has no extract result"))?;
         serde_json::from_str(&text).context("invalid stored extract result")
     }
 
@@ -347,73 +379,7 @@ impl Shared {
                     "the extract result holds no invoice".into(),
                 ));
             };
-            // History: the vendor master plus this tenant's earlier related invoices.
-            let history = self.vendor_history(&job.tenant_id).await?;
-            let vendor_id = history
-                .find_vendor(&VendorQuery {
-                    tax_id: inv.vendor.tax_id.clone(),
-                    iban: None,
-                    name: inv.vendor.name.clone(),
-                    domain: None,
-                })
-                .map(|v| v.id);
-            let iban = inv.iban.as_deref().map(convert::norm_iban);
-            let related = self
-                .db
-                .related_invoices(
-                    &job.tenant_id,
-                    &job.document_id,
-                    &papyr_store::documents::RelatedKeys {
-                        vendor_id: vendor_id.as_deref(),
-                        vendor_tax_id: inv.vendor.tax_id.as_deref(),
-                        vendor_name: inv.vendor.name.as_deref(),
-                        iban: iban.as_deref(),
-                    },
-                    2000,
-                )
-                .await?;
-            // Oldest first, as `papyr process` records them.
-            for r in related.iter().rev() {
-                if let Ok(past) = serde_json::from_str::<Invoice>(&r.invoice_json) {
-                    let at =
-                        papyr_runtime::pipeline::unix_to_rfc3339((r.received_at / 1000) as u64);
-                    history.record(convert::past_invoice(
-                        &r.document_id,
-                        &r.sha256,
-                        &at,
-                        &r.status,
-                        r.vendor_id.clone(),
-                        &past,
-                    ));
-                }
-            }
-            let tenant = self.tenant(&job.tenant_id, history).await?;
-            // The parsed view: handed over by the extract stage, else parsed again.
-            let bytes = match &carried_parsed {
-                Some(_) => Vec::new(),
-                None => self
-                    .blob
-                    .get(&doc.blob_key)
-                    .await
-                    .with_context(|| format!("cannot read {} from storage", doc.blob_key))?,
-            };
-            let info = info_of(&doc);
-            let this = self.clone();
-            let checked = tokio::task::spawn_blocking(move || -> Result<_, String> {
-                if let Some(parsed) = carried_parsed {
-                    return Ok(this.pipeline.check(&tenant, &info, &parsed, &cls, &inv));
-                }
-                let parsed = this
-                    .pipeline
-                    .parse(&tenant, &info, bytes)
-                    .map_err(|e| format!("parse: {e}"))?;
-                Ok(this
-                    .pipeline
-                    .check(&tenant, &info, &parsed.value, &cls, &inv))
-            })
-            .await
-            .map_err(|e| StageFailure::Transient(anyhow::anyhow!("check task: {e}")))?
-            .map_err(StageFailure::Permanent)?;
+            let checked = self.recheck(&doc, inv, Some(cls), carried_parsed).await?;
             output.plugins.extend(checked.plugins.clone());
             output.timings_us.insert("fraud".into(), checked.elapsed_us);
             (
@@ -449,7 +415,28 @@ impl Shared {
                 reasons.join("; "),
             ),
         ];
+        // How many people must approve, fixed when the invoice reaches them.
+        let approvals_needed = if matches!(decision.as_str(), "needs-approval" | "hold") {
+            let bands = self
+                .tenant_data(&job.tenant_id)
+                .await?
+                .file
+                .approval_bands()
+                .map_err(|e| StageFailure::Permanent(format!("tenant approval bands: {e}")))?;
+            let gross = ex
+                .invoice
+                .as_ref()
+                .and_then(|i| i.gross_total.as_ref())
+                .map(|g| papyr_domain::money::Amount {
+                    minor: g.minor,
+                    currency: g.currency.clone(),
+                });
+            Some(papyr_domain::decision::approvals_needed(&bands, gross.as_ref()) as i64)
+        } else {
+            None
+        };
         let outcome = StageOutcome {
+            approvals_needed,
             result_json: serde_json::to_string(&output)
                 .context("cannot serialise the check result")?,
             plugins_json: serde_json::to_string(&output.plugins).unwrap_or_default(),
@@ -457,19 +444,7 @@ impl Shared {
             status: Some(status_of(&decision).into()),
             decision: Some(decision),
             risk_score: Some(score as i64),
-            findings: Some(
-                findings
-                    .iter()
-                    .map(|f| FindingWrite {
-                        rule: f.rule.clone(),
-                        severity: format!("{:?}", f.severity).to_lowercase(),
-                        score: f.score as i64,
-                        message: f.message.clone(),
-                        evidence_json: serde_json::to_string(&f.evidence).unwrap_or_default(),
-                        plugin: f.plugin.clone(),
-                    })
-                    .collect(),
-            ),
+            findings: Some(finding_writes(&findings)),
             audit,
             next_stage: Some("report".into()),
             ..StageOutcome::default()
@@ -481,6 +456,97 @@ impl Shared {
             output: Some(output),
         });
         Ok((outcome, carry))
+    }
+
+    /// The fraud rules and the decision for one invoice, against the tenant's vendor
+    /// master and its invoices received before this one: the check stage's work, which
+    /// the API runs again after a person corrects a field. `cls` and `parsed` are what
+    /// the caller has at hand; without them the stored extract result is read and the
+    /// stored document parsed again.
+    pub(crate) async fn recheck(
+        self: &Arc<Self>,
+        doc: &DocumentRow,
+        inv: Invoice,
+        cls: Option<Classification>,
+        parsed: Option<ParsedDocument>,
+    ) -> Result<Checked, StageFailure> {
+        let tenant_id = doc.tenant_id.as_str();
+        let cls = match cls {
+            Some(c) => c,
+            None => self
+                .extracted_of(tenant_id, &doc.id)
+                .await?
+                .classification
+                .ok_or_else(|| {
+                    StageFailure::Permanent("the extract result holds no classification".into())
+                })?,
+        };
+        // History: the vendor master plus this tenant's earlier related invoices.
+        let history = self.vendor_history(tenant_id).await?;
+        let vendor_id = history
+            .find_vendor(&VendorQuery {
+                tax_id: inv.vendor.tax_id.clone(),
+                iban: None,
+                name: inv.vendor.name.clone(),
+                domain: None,
+            })
+            .map(|v| v.id);
+        let iban = inv.iban.as_deref().map(convert::norm_iban);
+        let related = self
+            .db
+            .related_invoices(
+                tenant_id,
+                &doc.id,
+                &papyr_store::documents::RelatedKeys {
+                    vendor_id: vendor_id.as_deref(),
+                    vendor_tax_id: inv.vendor.tax_id.as_deref(),
+                    vendor_name: inv.vendor.name.as_deref(),
+                    iban: iban.as_deref(),
+                },
+                2000,
+            )
+            .await?;
+        // Oldest first, as `papyr process` records them.
+        for r in related.iter().rev() {
+            if let Ok(past) = serde_json::from_str::<Invoice>(&r.invoice_json) {
+                let at = papyr_runtime::pipeline::unix_to_rfc3339((r.received_at / 1000) as u64);
+                history.record(convert::past_invoice(
+                    &r.document_id,
+                    &r.sha256,
+                    &at,
+                    &r.status,
+                    r.vendor_id.clone(),
+                    &past,
+                ));
+            }
+        }
+        let tenant = self.tenant(tenant_id, history).await?;
+        // The parsed view: handed over by the caller, else parsed again.
+        let bytes = match &parsed {
+            Some(_) => Vec::new(),
+            None => self
+                .blob
+                .get(&doc.blob_key)
+                .await
+                .with_context(|| format!("cannot read {} from storage", doc.blob_key))?,
+        };
+        let info = info_of(doc);
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || -> Result<_, String> {
+            if let Some(parsed) = parsed {
+                return Ok(this.pipeline.check(&tenant, &info, &parsed, &cls, &inv));
+            }
+            let parsed = this
+                .pipeline
+                .parse(&tenant, &info, bytes)
+                .map_err(|e| format!("parse: {e}"))?;
+            Ok(this
+                .pipeline
+                .check(&tenant, &info, &parsed.value, &cls, &inv))
+        })
+        .await
+        .map_err(|e| StageFailure::Transient(anyhow::anyhow!("check task: {e}")))?
+        .map_err(StageFailure::Permanent)
     }
 
     async fn report(

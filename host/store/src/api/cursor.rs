@@ -68,6 +68,11 @@ pub(crate) fn decode(tenant_id: &str, scope: &str, cursor: &str) -> Result<(Valu
     if format.as_i64() != Some(FORMAT) || sum != check(tenant_id, s, key, id) {
         return Err(damaged());
     }
+    // The checksum is not a secret, so a crafted cursor can pass it: refuse what no
+    // stored value holds (PostgreSQL refuses NUL in text, which would be a 500).
+    if id.contains('\0') || key.as_str().is_some_and(|k| k.contains('\0')) {
+        return Err(damaged());
+    }
     if s != scope {
         return Err(StoreError::Invalid(format!(
             "the cursor belongs to another listing or sort order ({s}, not {scope}): start again without a cursor"
@@ -79,6 +84,15 @@ pub(crate) fn decode(tenant_id: &str, scope: &str, cursor: &str) -> Result<(Valu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crafted_cursors_with_nul_are_refused() {
+        for (key, id) in [(Value::from("a\0b"), "d_1"), (Value::from(1), "d_\0")] {
+            let c = encode("t_a", "invoices:vendor_name:asc", &key, id);
+            let e = decode("t_a", "invoices:vendor_name:asc", &c).unwrap_err();
+            assert!(e.to_string().contains("damaged"), "{e}");
+        }
+    }
 
     #[test]
     fn round_trips_and_refuses_mixups() {
