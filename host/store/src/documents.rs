@@ -271,13 +271,19 @@ impl Db {
         keys: &RelatedKeys<'_>,
         limit: i64,
     ) -> Result<Vec<PastInvoiceRow>> {
+        // One indexed lookup per key, united (each scoped to the tenant): an OR
+        // across columns would scan the tenant's invoices for every check.
         let rows = sqlx::query(
             "SELECT d.id, d.sha256, d.status, d.received_at, i.vendor_id, i.invoice FROM invoices i JOIN documents d ON d.id = i.document_id \
-             WHERE i.tenant_id = $1 AND d.id <> $2 \
+             WHERE i.document_id IN ( \
+                 SELECT document_id FROM invoices WHERE tenant_id = $1 AND vendor_id = $3 \
+                 UNION SELECT document_id FROM invoices WHERE tenant_id = $1 AND vendor_tax_id = $4 \
+                 UNION SELECT document_id FROM invoices WHERE tenant_id = $1 AND vendor_name = $5 \
+                 UNION SELECT document_id FROM invoices WHERE tenant_id = $1 AND iban = $6 \
+                 UNION SELECT id FROM documents WHERE tenant_id = $1 AND sha256 = (SELECT sha256 FROM documents WHERE id = $2)) \
+               AND d.id <> $2 \
                AND (d.received_at < (SELECT received_at FROM documents WHERE id = $2) \
                     OR (d.received_at = (SELECT received_at FROM documents WHERE id = $2) AND d.id < $2)) \
-               AND ((i.vendor_id IS NOT NULL AND i.vendor_id = $3) OR i.vendor_tax_id = $4 OR i.vendor_name = $5 OR i.iban = $6 \
-                    OR d.sha256 = (SELECT sha256 FROM documents WHERE id = $2)) \
              ORDER BY d.received_at DESC LIMIT $7",
         )
         .bind(tenant_id)

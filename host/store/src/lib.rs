@@ -65,6 +65,15 @@ pub enum StoreError {
     State { action: String, status: String },
 }
 
+impl StoreError {
+    /// A deadlock or serialization failure (PostgreSQL 40P01, 40001): nothing was
+    /// written, and the same operation may succeed when tried again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(d))
+            if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +106,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "0003_api_admin",
         include_str!("../migrations/sqlite/0003_api_admin.sql"),
     ),
+    (
+        "0004_related_lookup",
+        include_str!("../migrations/sqlite/0004_related_lookup.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
@@ -110,6 +123,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_api_admin",
         include_str!("../migrations/postgres/0003_api_admin.sql"),
+    ),
+    (
+        "0004_related_lookup",
+        include_str!("../migrations/postgres/0004_related_lookup.sql"),
     ),
 ];
 

@@ -333,6 +333,12 @@ impl From<papyr_store::StoreError> for ApiError {
             S::Duplicate(what) => ApiError::conflict(format!("already exists: {what}")),
             S::State { .. } => ApiError::conflict(e.to_string()),
             S::Connect { .. } => ApiError::unavailable("the database is unavailable", e),
+            // Deadlock or serialization failure: the concurrent change won and this
+            // request changed nothing; asking again is the remedy.
+            e if e.is_retryable() => ApiError::unavailable(
+                "a concurrent change to the same data got in the way; send the request again",
+                e,
+            ),
             other => ApiError::internal(other),
         }
     }

@@ -41,8 +41,17 @@ pub async fn spawn(backend: Backend, name: &str, env: &[(&str, &str)]) -> Api {
     let setup = Setup::new(root.path(), db_url, None);
     let port = free_port();
     let mut cmd = setup.command(port);
-    cmd.env("PAPYR_API__EVENTS_POLL_MS", "100")
-        .stderr(std::process::Stdio::null());
+    cmd.env("PAPYR_API__EVENTS_POLL_MS", "100");
+    // The server's log, for debugging a failure: `PAPYR_TEST_SERVER_LOG=<folder>`.
+    match std::env::var_os("PAPYR_TEST_SERVER_LOG") {
+        Some(dir) => {
+            let path = std::path::Path::new(&dir).join(format!("{name}-{port}.log"));
+            cmd.stderr(std::fs::File::create(path).expect("server log file"));
+        }
+        None => {
+            cmd.stderr(std::process::Stdio::null());
+        }
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -64,9 +64,13 @@ impl Args {
 
 /// Row lock for a read-then-write transaction. PostgreSQL needs it; SQLite's
 /// `BEGIN IMMEDIATE` already holds the database's single write lock.
+///
+/// `FOR NO KEY UPDATE`, not `FOR UPDATE`: a worker committing a stage of the same
+/// document holds the row's `KEY SHARE` lock (from its foreign-key inserts) and then
+/// updates the row; a `FOR UPDATE` waiting between the two would deadlock with it.
 pub(crate) fn lock_rows(backend: Backend, table_alias: &str) -> String {
     match backend {
-        Backend::Postgres => format!(" FOR UPDATE OF {table_alias}"),
+        Backend::Postgres => format!(" FOR NO KEY UPDATE OF {table_alias}"),
         Backend::Sqlite => String::new(),
     }
 }
