@@ -7,39 +7,11 @@ use papyr_store::{
     StoreError, UserUpdate, VendorRow, VendorUpdate,
 };
 
-async fn sqlite() -> (Db, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("papyr.db").display());
-    let db = Db::connect(&url, 4).await.expect("sqlite");
-    db.migrate().await.unwrap();
-    (db, dir)
-}
-
-fn pg_server() -> String {
-    std::env::var("PAPYR_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
+mod common;
+use common::sqlite;
 
 async fn postgres(name: &str) -> Db {
-    let admin = Db::connect(&format!("{}/test", pg_server()), 2)
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432 (start it: .ci/run does)");
-    let db_name = format!("papyr_t_admin_{name}_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"),
-        format!("CREATE DATABASE {db_name}"),
-    ] {
-        admin
-            .raw_execute(&sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-    admin.close().await;
-    let db = Db::connect(&format!("{}/{db_name}", pg_server()), 8)
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    db
+    common::postgres(&format!("admin_{name}")).await
 }
 
 const IBAN_A: &str = "DE89 3704 0044 0532 0130 00";

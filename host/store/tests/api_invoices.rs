@@ -10,39 +10,11 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::Duration;
 
-async fn sqlite() -> (Db, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("papyr.db").display());
-    let db = Db::connect(&url, 4).await.expect("sqlite");
-    db.migrate().await.unwrap();
-    (db, dir)
-}
-
-fn pg_server() -> String {
-    std::env::var("PAPYR_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
+mod common;
+use common::sqlite;
 
 async fn postgres(name: &str) -> Db {
-    let admin = Db::connect(&format!("{}/test", pg_server()), 2)
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432 (start it: .ci/run does)");
-    let db_name = format!("papyr_api_{name}_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"),
-        format!("CREATE DATABASE {db_name}"),
-    ] {
-        admin
-            .raw_execute(&sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
-    admin.close().await;
-    let db = Db::connect(&format!("{}/{db_name}", pg_server()), 8)
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    db
+    common::postgres(&format!("api_{name}")).await
 }
 
 /// Each story as `<story>::sqlite` and `<story>::postgres`.

@@ -5,43 +5,8 @@ use papyr_store::{Db, Intake, NewDocument, StoreError};
 use std::collections::HashMap;
 use std::time::Duration;
 
-pub async fn sqlite() -> (Db, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("papyr.db").display());
-    let db = Db::connect(&url, 4).await.expect("sqlite");
-    db.migrate().await.unwrap();
-    (db, dir)
-}
-
-pub fn pg_server() -> String {
-    std::env::var("PAPYR_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
-
-pub async fn postgres(name: &str) -> Db {
-    let admin = Db::connect(&format!("{}/test", pg_server()), 2)
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432 (start it: .ci/run does)");
-    let db_name = format!("papyr_t_{name}_{}", std::process::id());
-    sqlx_exec(
-        &admin,
-        &format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"),
-    )
-    .await;
-    sqlx_exec(&admin, &format!("CREATE DATABASE {db_name}")).await;
-    admin.close().await;
-    let db = Db::connect(&format!("{}/{db_name}", pg_server()), 8)
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    db
-}
-
-async fn sqlx_exec(db: &Db, sql: &str) {
-    db.raw_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
+mod common;
+use common::{postgres, sqlite};
 
 fn doc(n: usize, message_id: Option<&str>) -> NewDocument {
     NewDocument {

@@ -536,28 +536,11 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// `YYYY-MM-DD` as (year, month, day), when it is a real calendar date.
+/// `YYYY-MM-DD` as (year, month, day), when it is a real calendar date (the same
+/// reading the store gives corrected dates).
 pub(super) fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = s.get(r)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (y >= 1 && (1..=days).contains(&d)).then_some((i64::from(y), m, d))
+    papyr_store::api::fields::parse_date(s)
+        .map(|(y, m, d)| (i64::from(y), u32::from(m), u32::from(d)))
 }
 
 const DAY_MS: i64 = 86_400_000;

@@ -124,7 +124,7 @@ pub fn normalise(
 }
 
 /// `YYYY-MM-DD` as a real calendar date.
-fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
+pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
