@@ -128,6 +128,41 @@ pub(crate) async fn insert_job(
     Ok(())
 }
 
+/// Replace a document's findings with `findings` (one statement per hundred): the
+/// check stage's commit and the API's re-check both write them this way.
+pub(crate) async fn replace_findings(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant_id: &str,
+    document_id: &str,
+    findings: &[FindingWrite],
+) -> Result<()> {
+    sqlx::query("DELETE FROM findings WHERE document_id = $1 AND tenant_id = $2")
+        .bind(document_id)
+        .bind(tenant_id)
+        .execute(&mut **tx)
+        .await?;
+    for chunk in findings.chunks(100) {
+        let sql = format!(
+            "INSERT INTO findings (tenant_id, document_id, rule, severity, score, message, evidence, plugin) VALUES {}",
+            placeholders(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for f in chunk {
+            q = q
+                .bind(tenant_id)
+                .bind(document_id)
+                .bind(&f.rule)
+                .bind(&f.severity)
+                .bind(f.score)
+                .bind(&f.message)
+                .bind(&f.evidence_json)
+                .bind(&f.plugin);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 impl Db {
     /// Claim the oldest runnable job, leasing it to `worker` for `lease`.
     pub async fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Job>> {
@@ -343,31 +378,7 @@ impl Db {
             .await?;
         }
         if let Some(findings) = &out.findings {
-            sqlx::query("DELETE FROM findings WHERE document_id = $1 AND tenant_id = $2")
-                .bind(&job.document_id)
-                .bind(&job.tenant_id)
-                .execute(&mut *tx)
-                .await?;
-            // One statement for the document's findings (per hundred).
-            for chunk in findings.chunks(100) {
-                let sql = format!(
-                    "INSERT INTO findings (tenant_id, document_id, rule, severity, score, message, evidence, plugin) VALUES {}",
-                    placeholders(chunk.len(), 8)
-                );
-                let mut q = sqlx::query(&sql);
-                for f in chunk {
-                    q = q
-                        .bind(&job.tenant_id)
-                        .bind(&job.document_id)
-                        .bind(&f.rule)
-                        .bind(&f.severity)
-                        .bind(f.score)
-                        .bind(&f.message)
-                        .bind(&f.evidence_json)
-                        .bind(&f.plugin);
-                }
-                q.execute(&mut *tx).await?;
-            }
+            replace_findings(&mut tx, &job.tenant_id, &job.document_id, findings).await?;
         }
         if !out.audit.is_empty() {
             let sql = format!(

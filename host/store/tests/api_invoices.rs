@@ -675,6 +675,7 @@ async fn isolation(db: Db) {
         status: "pending_approval".into(),
         decision: "needs-approval".into(),
         risk_score: 0,
+        reasons: vec![],
     };
     not_found(
         db.replace_check_result(&b, "a1", &recheck, &user("ub"), None)
@@ -1406,6 +1407,7 @@ async fn corrections(db: Db) {
         status: "on_hold".into(),
         decision: "hold".into(),
         risk_score: 80,
+        reasons: vec![],
     };
     invalid(
         db.replace_check_result(

@@ -1376,31 +1376,14 @@ async fn recheck_after(
             status: status_of(decision).to_string(),
             decision: decision.to_string(),
             risk_score: i64::from(checked.risk_score.min(100)),
+            reasons: checked.reasons.clone(),
         };
         match shared
             .db
             .replace_check_result(tenant, id, &result, actor, Some(version))
             .await
         {
-            Ok(_) => {
-                // Recorded like the pipeline's decision, so the detail shows its reasons.
-                // The new result is stored already: failing the request now would
-                // tell the client the correction did not happen.
-                if let Err(e) = shared
-                    .db
-                    .audit(
-                        tenant,
-                        Some(id),
-                        "system",
-                        &format!("decision:{decision}"),
-                        &checked.reasons.join("; "),
-                    )
-                    .await
-                {
-                    tracing::warn!(document = id, error = %e, "could not record the reasons of a decision");
-                }
-                return Ok(());
-            }
+            Ok(_) => return Ok(()),
             Err(StoreError::Conflict { .. }) => {
                 let now = shared
                     .db

@@ -47,6 +47,8 @@ pub struct Recheck {
     pub decision: String,
     /// 0..=100.
     pub risk_score: i64,
+    /// Why the decision is what it is (audited as the pipeline records its own).
+    pub reasons: Vec<String>,
 }
 
 /// The WIT invoice record of a document that had no fields read (a scan awaiting
@@ -270,27 +272,7 @@ impl Db {
                 status: doc.status,
             });
         }
-        sqlx::query("DELETE FROM findings WHERE tenant_id = $1 AND document_id = $2")
-            .bind(tenant_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for f in &check.findings {
-            sqlx::query(
-                "INSERT INTO findings (tenant_id, document_id, rule, severity, score, message, evidence, plugin) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(tenant_id)
-            .bind(id)
-            .bind(&f.rule)
-            .bind(&f.severity)
-            .bind(f.score)
-            .bind(&f.message)
-            .bind(&f.evidence_json)
-            .bind(&f.plugin)
-            .execute(&mut *tx)
-            .await?;
-        }
+        crate::jobs::replace_findings(&mut tx, tenant_id, id, &check.findings).await?;
         let needed = if check.status == "auto_approved" {
             None
         } else {
@@ -324,6 +306,16 @@ impl Db {
             comment: None,
         };
         record(&mut tx, &act, &detail, now).await?;
+        // Recorded like the pipeline's decision, so the detail view shows its reasons.
+        crate::documents::insert_audit(
+            &mut tx,
+            tenant_id,
+            Some(id),
+            "system",
+            &format!("decision:{}", check.decision),
+            &check.reasons.join("; "),
+        )
+        .await?;
         let approved_by = approvers(&mut tx, tenant_id, id).await?;
         tx.commit().await?;
         Ok(ActionOutcome {
