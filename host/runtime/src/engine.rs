@@ -115,6 +115,8 @@ impl CallError {
 pub struct CallStats {
     pub elapsed: Duration,
     pub fuel_used: u64,
+    /// The largest linear memory the call's instance reached, in bytes.
+    pub memory_peak: usize,
     pub logs: Vec<LogLine>,
 }
 
@@ -268,6 +270,7 @@ impl Runtime {
         let stats = CallStats {
             elapsed: started.elapsed(),
             fuel_used,
+            memory_peak: state.limits.peak,
             logs: state.logs.clone(),
         };
         match result {

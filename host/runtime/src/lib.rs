@@ -22,9 +22,10 @@ pub mod registry;
 
 pub use engine::{CallError, CallStats, Called, EngineOptions, Runtime, TrapKind};
 pub use history::{History, MemoryHistory};
-pub use limits::Limits;
+pub use limits::{Limits, RuleLimits};
 pub use pipeline::{
-    Checked, DocumentInput, Pipeline, PipelineOptions, Prepared, Processed, StagePlugins,
+    Checked, DocumentInput, FailurePolicy, Pipeline, PipelineOptions, Prepared, Processed,
+    RuleRun, RuleStat, StagePlugins,
     TenantContext,
 };
 pub use registry::{ComponentReport, Grants, Plugin, World};

@@ -10,7 +10,7 @@ use crate::convert;
 use crate::engine::{CallError, Called, Runtime};
 use crate::history::{History, MemoryHistory};
 use crate::host::Capabilities;
-use crate::limits::Limits;
+use crate::limits::{Limits, RuleLimits};
 use crate::registry::Plugin;
 use papyr_domain::model::{FindingOut, ProcessOutput, Severity as Sev};
 use papyr_domain::{Decision, DecisionPolicy};
@@ -27,6 +27,89 @@ pub struct StagePlugins {
     /// Every active fraud-rule component; each runs even if another fails.
     pub fraud: Vec<Arc<Plugin>>,
     pub report: Arc<Plugin>,
+}
+
+/// What happens to an invoice when one of its rule components fails (trap,
+/// deadline, memory, fuel, an error it returns, or bad output).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FailurePolicy {
+    /// Carry on as if the rule found nothing; an `info` finding records the failure.
+    #[default]
+    FailOpen,
+    /// A `medium` finding: the invoice needs a person's approval.
+    ManualReview,
+    /// A `critical` finding: the invoice is held.
+    FailClosed,
+}
+
+impl FailurePolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailurePolicy::FailOpen => "fail_open",
+            FailurePolicy::ManualReview => "manual_review",
+            FailurePolicy::FailClosed => "fail_closed",
+        }
+    }
+
+    /// The `pipeline.rule-failed` finding for a failed call.
+    fn finding(self, plugin: &Plugin, e: &CallError) -> FindingOut {
+        let what = format!(
+            "Rule component `{}` ({}) failed: {e}",
+            plugin.name,
+            plugin.short_digest()
+        );
+        match self {
+            FailurePolicy::FailOpen => host_finding("pipeline.rule-failed", Sev::Info, 0, what),
+            FailurePolicy::ManualReview => host_finding(
+                "pipeline.rule-failed",
+                Sev::Medium,
+                0,
+                format!(
+                    "{what}. This tenant sends the invoice to manual review when the rule fails."
+                ),
+            ),
+            FailurePolicy::FailClosed => host_finding(
+                "pipeline.rule-failed",
+                Sev::Critical,
+                0,
+                format!("{what}. This tenant holds the invoice when the rule fails."),
+            ),
+        }
+    }
+}
+
+/// One fraud-rule component as a tenant runs it.
+#[derive(Clone)]
+pub struct RuleRun {
+    pub plugin: Arc<Plugin>,
+    /// The rule ids the component declared; findings for other ids are dropped.
+    pub declared: Vec<String>,
+    /// Its configuration (what `config.get` answers), sorted by key.
+    pub config: Vec<(String, String)>,
+    pub limits: RuleLimits,
+    pub failure: FailurePolicy,
+    /// Rule ids whose findings are dropped (rules the tenant switched off).
+    pub disabled: Vec<String>,
+    /// The tenant's version label, for statistics (empty for the pipeline's own).
+    pub label: String,
+}
+
+/// What one rule call cost and produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleStat {
+    pub name: String,
+    pub digest: String,
+    pub label: String,
+    pub elapsed_us: u64,
+    pub fuel: u64,
+    pub memory_peak: usize,
+    pub findings: usize,
+    /// The failure kind (`CallError::kind`), when the call failed or returned an
+    /// undeclared rule id (`bad-output`).
+    pub error: Option<&'static str>,
 }
 
 /// Per-stage limits and whether to render reports.
@@ -471,8 +554,34 @@ impl Pipeline {
         }
     }
 
-    /// Run every fraud-rule component (each failure isolated: fail open with an
-    /// `info` finding) and the decision policy.
+    /// The pipeline's own fraud-rule components as a rule set: the tenant's
+    /// configuration for each, the pipeline's rule limits, failing open.
+    pub fn default_rules(&self, tenant: &TenantContext) -> Vec<RuleRun> {
+        let l = &self.options.rule_limits;
+        let limits = RuleLimits {
+            deadline_ms: l.deadline.as_millis().max(1) as u64,
+            memory_mib: (l.memory_bytes as u64).div_ceil(1 << 20).max(1),
+            fuel_base: l.fuel,
+            fuel_per_line: 0,
+            fuel_ceiling: l.fuel,
+        };
+        self.plugins
+            .fraud
+            .iter()
+            .map(|p| RuleRun {
+                plugin: p.clone(),
+                declared: self.declared_rules(&p.digest).to_vec(),
+                config: tenant.caps(p).config,
+                limits: limits.clone(),
+                failure: FailurePolicy::FailOpen,
+                disabled: vec![],
+                label: String::new(),
+            })
+            .collect()
+    }
+
+    /// Run every fraud-rule component of the pipeline (each failure isolated: fail
+    /// open with an `info` finding) and the decision policy.
     pub fn check(
         &self,
         tenant: &TenantContext,
@@ -481,6 +590,23 @@ impl Pipeline {
         cls: &Classification,
         inv: &Invoice,
     ) -> Checked {
+        let rules = self.default_rules(tenant);
+        self.check_with(tenant, &rules, info, parsed, cls, inv).0
+    }
+
+    /// Run a tenant's rule set on an invoice, then the decision policy. Each
+    /// component runs even when another fails; a failure becomes a
+    /// `pipeline.rule-failed` finding whose severity the rule's [`FailurePolicy`]
+    /// sets. Returns what each component cost.
+    pub fn check_with(
+        &self,
+        tenant: &TenantContext,
+        rules: &[RuleRun],
+        info: &DocumentInfo,
+        parsed: &ParsedDocument,
+        cls: &Classification,
+        inv: &Invoice,
+    ) -> (Checked, Vec<RuleStat>) {
         let started = Instant::now();
         let input = CheckInput {
             document: info.clone(),
@@ -489,52 +615,96 @@ impl Pipeline {
             invoice: inv.clone(),
             today: tenant.today,
         };
-        let mut findings = Vec::new();
-        let mut plugins = BTreeMap::new();
-        for rule in &self.plugins.fraud {
-            plugins.insert(format!("fraud:{}", rule.name), rule.digest.clone());
-            match self
-                .runtime
-                .check(rule, tenant.caps(rule), &self.options.rule_limits, &input)
-            {
-                Ok(c) => {
-                    let declared = self.declared_rules(&rule.digest);
-                    for f in &c.value {
-                        if declared.contains(&f.rule) {
-                            findings.push(convert::finding(f, &rule.digest));
-                        } else {
-                            findings.push(host_finding(
-                                "pipeline.rule-failed",
-                                Sev::Info,
-                                0,
-                                format!("Rule component `{}` returned a finding for `{}`, a rule it does not declare; ignored.", rule.name, f.rule),
-                            ));
-                        }
-                    }
-                }
-                Err(e) => findings.push(host_finding(
-                    "pipeline.rule-failed",
-                    Sev::Info,
-                    0,
-                    format!(
-                        "Rule component `{}` ({}) failed: {e}",
-                        rule.name,
-                        rule.short_digest()
-                    ),
-                )),
-            }
-        }
+        let (findings, stats) = self.run_rules(tenant, rules, &input);
+        let plugins = rules
+            .iter()
+            .map(|r| (format!("fraud:{}", r.plugin.name), r.plugin.digest.clone()))
+            .collect();
         let gross = inv.gross_total.as_ref().map(convert::amount);
         let (decision, risk_score, reasons) =
             papyr_domain::decide(&tenant.policy, gross.as_ref(), &findings);
-        Checked {
+        let checked = Checked {
             findings,
             decision,
             risk_score,
             reasons,
             plugins,
             elapsed_us: micros(started.elapsed()),
+        };
+        (checked, stats)
+    }
+
+    /// Run rule components on one check input: their findings (undeclared rule ids
+    /// and disabled rules dropped, failures turned into findings) and their costs.
+    pub fn run_rules(
+        &self,
+        tenant: &TenantContext,
+        rules: &[RuleRun],
+        input: &CheckInput,
+    ) -> (Vec<FindingOut>, Vec<RuleStat>) {
+        let mut findings = Vec::new();
+        let mut stats = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let plugin = &rule.plugin;
+            let caps = Capabilities {
+                config: rule.config.clone(),
+                history: plugin
+                    .grants
+                    .history
+                    .then(|| tenant.history.clone() as Arc<dyn History>),
+                clock_unix_secs: tenant.clock_unix_secs,
+            };
+            let limits = rule.limits.for_invoice(&input.invoice);
+            let began = Instant::now();
+            let mut stat = RuleStat {
+                name: plugin.name.clone(),
+                digest: plugin.digest.clone(),
+                label: rule.label.clone(),
+                elapsed_us: 0,
+                fuel: 0,
+                memory_peak: 0,
+                findings: 0,
+                error: None,
+            };
+            match self.runtime.check(plugin, caps, &limits, input) {
+                Ok(c) => {
+                    stat.fuel = c.stats.fuel_used;
+                    stat.memory_peak = c.stats.memory_peak;
+                    for f in &c.value {
+                        if !rule.declared.contains(&f.rule) {
+                            findings.push(host_finding(
+                                "pipeline.rule-failed",
+                                Sev::Info,
+                                0,
+                                format!("Rule component `{}` returned a finding for `{}`, a rule it does not declare; ignored.", plugin.name, f.rule),
+                            ));
+                            stat.error.get_or_insert("bad-output");
+                        } else if !rule.disabled.contains(&f.rule) {
+                            findings.push(convert::finding(f, &plugin.digest));
+                            stat.findings += 1;
+                        }
+                    }
+                }
+                Err(e) => {
+                    // A call that ran out of fuel used all of it; other failures
+                    // report no fuel (the store is gone with the error).
+                    if matches!(
+                        e,
+                        CallError::Trap {
+                            kind: crate::TrapKind::Fuel,
+                            ..
+                        }
+                    ) {
+                        stat.fuel = limits.fuel;
+                    }
+                    stat.error = Some(e.kind());
+                    findings.push(rule.failure.finding(plugin, &e));
+                }
+            }
+            stat.elapsed_us = micros(began.elapsed());
+            stats.push(stat);
         }
+        (findings, stats)
     }
 
     /// Record the invoice so later documents of the stream are checked against it.

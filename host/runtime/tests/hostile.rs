@@ -1,5 +1,8 @@
 //! Hostile plugins and bad components: each is stopped with a clear error, and the
 //! next good call on the same engine succeeds.
+mod common;
+
+use common::sample_input;
 use papyr_runtime::bindings::types::*;
 use papyr_runtime::host::Capabilities;
 use papyr_runtime::{CallError, EngineOptions, Grants, Limits, MemoryHistory, Runtime, TrapKind};
@@ -25,40 +28,6 @@ fn caps(mode: &str) -> Capabilities {
         config: vec![("mode".into(), mode.into())],
         history: Some(Arc::new(MemoryHistory::default())),
         clock_unix_secs: 1_700_000_000,
-    }
-}
-
-pub fn sample_input() -> CheckInput {
-    let origin = papyr_runtime::convert::OriginFile::default().into_wit("cli");
-    let mut invoice = papyr_runtime::convert::empty_invoice(DocumentKind::Invoice);
-    invoice.invoice_number = Some("1".into());
-    invoice.currency = Some("EUR".into());
-    invoice.gross_total = Some(Money {
-        minor: 250_000,
-        currency: "EUR".into(),
-    });
-    let mut parsed = papyr_runtime::convert::empty_parsed(DocumentFormat::Pdf);
-    parsed.has_text_layer = true;
-    CheckInput {
-        document: DocumentInfo {
-            media_type: "application/pdf".into(),
-            filename: "x.pdf".into(),
-            sha256: "00".into(),
-            size: 1,
-            origin,
-        },
-        parsed,
-        classification: Classification {
-            kind: DocumentKind::Invoice,
-            confidence: 1.0,
-            reasons: vec![],
-        },
-        invoice,
-        today: Date {
-            year: 2026,
-            month: 11,
-            day: 26,
-        },
     }
 }
 

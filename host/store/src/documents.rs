@@ -245,6 +245,32 @@ impl Db {
         .await?)
     }
 
+    /// The components that ran on a document, from its committed stages: stage (or
+    /// `fraud:<plugin>`) → sha256 of the component.
+    pub async fn document_components(
+        &self,
+        tenant_id: &str,
+        document_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT stage, plugins FROM stage_results WHERE tenant_id = $1 AND document_id = $2 ORDER BY completed_at")
+            .bind(tenant_id)
+            .bind(document_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = std::collections::BTreeMap::new();
+        for (stage, plugins) in rows {
+            let map: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&plugins).unwrap_or_default();
+            if stage == "check" {
+                // The check result carries extract's components too; its fraud set is
+                // the one of the latest check.
+                out.retain(|k: &String, _| !k.starts_with("fraud:"));
+            }
+            out.extend(map);
+        }
+        Ok(out)
+    }
+
     /// A stage's stored result JSON.
     pub async fn stage_result(
         &self,

@@ -6,6 +6,7 @@
 //!   parking, and a stage's result committed together with the next job.
 //! - [`documents`]: idempotent intake and document queries.
 //! - [`vendors`]: the vendor master.
+//! - [`plugins`]: tenant plugin versions, what is active or shadowed, back-tests.
 //! - [`api`]: what the REST API reads and changes — invoice listing and detail,
 //!   the approval workflow, field corrections, exports, the audit log; and its
 //!   admin side — tenants and settings, users and API keys, vendor administration.
@@ -15,6 +16,7 @@
 pub mod api;
 pub mod documents;
 pub mod jobs;
+pub mod plugins;
 pub mod vendors;
 
 pub use api::access::{ApiKeyAuth, ApiKeyRow, NewApiKey, NewUser, UserRow, UserUpdate};
@@ -110,6 +112,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "0004_related_lookup",
         include_str!("../migrations/sqlite/0004_related_lookup.sql"),
     ),
+    (
+        "0005_plugins",
+        include_str!("../migrations/sqlite/0005_plugins.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
@@ -127,6 +133,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_related_lookup",
         include_str!("../migrations/postgres/0004_related_lookup.sql"),
+    ),
+    (
+        "0005_plugins",
+        include_str!("../migrations/postgres/0005_plugins.sql"),
     ),
 ];
 

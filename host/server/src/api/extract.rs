@@ -172,12 +172,22 @@ where
 pub struct BodyLimits {
     pub json: usize,
     pub upload: usize,
+    /// Plugin component uploads.
+    pub component: usize,
 }
 
 impl BodyLimits {
     /// For routes with a JSON body or none.
     pub fn json<S: Clone + Send + Sync + 'static>(&self, r: MethodRouter<S>) -> MethodRouter<S> {
         limit(r, self.json)
+    }
+
+    /// For plugin component uploads.
+    pub fn component<S: Clone + Send + Sync + 'static>(
+        &self,
+        r: MethodRouter<S>,
+    ) -> MethodRouter<S> {
+        limit(r, self.component)
     }
 
     /// For routes taking documents.
@@ -241,6 +251,7 @@ mod tests {
         let limits = BodyLimits {
             json: 64,
             upload: 1024,
+            component: 1024,
         };
         Router::new()
             .route(

@@ -501,7 +501,9 @@ pub(super) async fn invoice_response(
         .ok_or_else(|| no_such_invoice(id))?;
     let report = db.stage_result(tenant_id, id, "report").await?.is_some();
     let version = detail.version;
-    let mut res = Json(InvoiceView::new(detail, report)).into_response();
+    let mut view = InvoiceView::new(detail, report);
+    view.components = db.document_components(tenant_id, id).await?;
+    let mut res = Json(view).into_response();
     res.headers_mut().insert(header::ETAG, etag(version));
     Ok(res)
 }
@@ -1125,6 +1127,10 @@ pub struct InvoiceView {
     /// The audit trail, oldest first.
     pub history: Vec<HistoryEntry>,
     pub exported_at: Option<i64>,
+    /// The components that processed it: `parse`, `classify`, `extract`,
+    /// `fraud:<plugin>` (every fraud-rule component of its check) and `report`, each
+    /// with the sha256 of the component bytes.
+    pub components: std::collections::BTreeMap<String, String>,
     pub links: InvoiceLinks,
 }
 
@@ -1261,6 +1267,7 @@ impl InvoiceView {
             version: d.version,
             uploaded_by: d.uploaded_by,
             exported_at: d.exported_at,
+            components: Default::default(),
         }
     }
 }

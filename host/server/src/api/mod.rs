@@ -11,6 +11,8 @@
 //! - [`me`], [`invoices`], [`approvals`], [`events`]: the endpoints.
 //! - [`vendors`], [`users`], [`api_keys`], [`settings`], [`audit`]: the tenant's
 //!   administration (vendor master, people, keys, settings, audit log).
+//! - [`plugins`]: tenant plugins (upload, settings, back-test, shadow, activate,
+//!   roll back, statistics).
 pub mod api_keys;
 pub mod approvals;
 pub mod audit;
@@ -22,6 +24,7 @@ pub mod invoices;
 pub mod me;
 pub mod openapi;
 pub mod pagination;
+pub mod plugins;
 pub mod rate_limit;
 pub mod settings;
 pub mod users;
@@ -105,6 +108,8 @@ impl ApiState {
         BodyLimits {
             json: usize::try_from(api.max_json_bytes).unwrap_or(usize::MAX),
             upload: usize::try_from(api.max_upload_bytes).unwrap_or(usize::MAX),
+            component: usize::try_from(self.shared.cfg.plugins.max_component_bytes)
+                .unwrap_or(usize::MAX),
         }
     }
 }

@@ -11,7 +11,7 @@ use super::extract::BodyLimits;
 use super::invoices;
 use super::me;
 use super::{ApiState, error::Problem};
-use super::{api_keys, audit, settings, users, vendors};
+use super::{api_keys, audit, plugins, settings, users, vendors};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{self, Content, RefOr, Response, ResponseBuilder};
@@ -36,6 +36,7 @@ use utoipa_axum::routes;
         (name = "api-keys", description = "The tenant's API keys"),
         (name = "settings", description = "The tenant's settings"),
         (name = "audit", description = "The audit log (read only)"),
+        (name = "plugins", description = "Tenant plugins: upload, settings, back-test, shadow, activate, roll back, statistics"),
     )
 )]
 struct ApiDoc;
@@ -44,6 +45,7 @@ struct ApiDoc;
 pub fn operations(limits: BodyLimits) -> OpenApiRouter<ApiState> {
     let json = |r| limits.json(r);
     let upload = |r| limits.upload(r);
+    let component = |r| limits.component(r);
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me::me).map(json))
         .routes(routes!(invoices::upload).map(upload))
@@ -77,6 +79,17 @@ pub fn operations(limits: BodyLimits) -> OpenApiRouter<ApiState> {
         .routes(routes!(api_keys::revoke).map(json))
         .routes(routes!(settings::get, settings::put).map(json))
         .routes(routes!(audit::list).map(json))
+        .routes(routes!(plugins::list).map(json))
+        .routes(routes!(plugins::get).map(json))
+        .routes(routes!(plugins::upload).map(component))
+        .routes(routes!(plugins::put_settings).map(json))
+        .routes(routes!(plugins::activate).map(json))
+        .routes(routes!(plugins::rollback).map(json))
+        .routes(routes!(plugins::disable).map(json))
+        .routes(routes!(plugins::start_shadow, plugins::stop_shadow, plugins::shadow_report).map(json))
+        .routes(routes!(plugins::start_backtest, plugins::list_backtests).map(json))
+        .routes(routes!(plugins::get_backtest).map(json))
+        .routes(routes!(plugins::stats).map(json))
 }
 
 /// The errors any operation may answer, as (status, component name, description).

@@ -15,6 +15,39 @@ pub struct Config {
     pub intake: IntakeConfig,
     pub demo: DemoConfig,
     pub api: ApiConfig,
+    pub plugins: PluginsConfig,
+}
+
+/// Tenant plugins (docs/plugins.md): what an upload may be, and the ceiling of the
+/// limits a tenant may give its plugins.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginsConfig {
+    /// Largest component a tenant may upload, in bytes.
+    pub max_component_bytes: u64,
+    /// Most invoices one back-test may replay.
+    pub max_backtest_invoices: u64,
+    /// Limits a tenant plugin gets unless its settings say otherwise.
+    pub default_limits: papyr_runtime::RuleLimits,
+    /// No tenant setting may exceed these.
+    pub max_limits: papyr_runtime::RuleLimits,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig {
+            max_component_bytes: 32 << 20,
+            max_backtest_invoices: 10_000,
+            default_limits: papyr_runtime::RuleLimits::default(),
+            max_limits: papyr_runtime::RuleLimits {
+                deadline_ms: 5_000,
+                memory_mib: 256,
+                fuel_base: 20_000_000_000,
+                fuel_per_line: 1_000_000_000,
+                fuel_ceiling: 20_000_000_000,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -329,6 +362,15 @@ impl Config {
 
     /// Also run after the command line overrode the file and the environment.
     pub(crate) fn validate(&self) -> Result<()> {
+        if self.plugins.max_component_bytes < 1024 || self.plugins.max_backtest_invoices < 1 {
+            bail!(
+                "plugins.max_component_bytes must be at least 1024 and plugins.max_backtest_invoices at least 1"
+            );
+        }
+        self.plugins
+            .default_limits
+            .check_within(&self.plugins.max_limits)
+            .map_err(|e| anyhow::anyhow!("plugins.default_{e} (plugins.max_limits)"))?;
         if self.workers.count > 64 {
             bail!(
                 "workers.count must be between 0 (serve the API only) and 64 (PAPYR_WORKERS__COUNT)"

@@ -65,6 +65,10 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
             .is_ok_and(|r| r.is_ok());
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        shared.metrics.render(queue.as_deref(), ready),
+        {
+            let mut text = shared.metrics.render(queue.as_deref(), ready);
+            shared.plugins.stats.render(&mut text);
+            text
+        },
     )
 }

@@ -6,6 +6,7 @@
 #[path = "../api/mod.rs"]
 pub mod api;
 pub mod config;
+pub mod plugins;
 mod http;
 mod intake;
 mod metrics;
@@ -53,6 +54,8 @@ pub struct Shared {
     pub blob: BlobStore,
     pub pipeline: Arc<Pipeline>,
     pub metrics: metrics::Metrics,
+    /// Tenant plugins: loaded components and per-version statistics.
+    pub plugins: plugins::PluginHost,
     /// `<host>-<pid>`: worker ids are this plus `-w<n>`.
     pub worker_prefix: String,
     /// Tenant settings and vendor masters, refreshed every few seconds.
@@ -139,6 +142,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         blob,
         pipeline,
         metrics: metrics::Metrics::default(),
+        plugins: Default::default(),
         tenants: Default::default(),
     });
     if cfg.demo.enabled {

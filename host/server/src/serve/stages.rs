@@ -59,13 +59,13 @@ pub struct TenantData {
 
 /// What the extract stage stores for the later stages.
 #[derive(Serialize, Deserialize)]
-struct Extracted {
-    output: ProcessOutput,
-    classification: Option<Classification>,
-    invoice: Option<Invoice>,
-    needs_ocr: Option<String>,
-    pages: u32,
-    excerpt: Vec<String>,
+pub(crate) struct Extracted {
+    pub(crate) output: ProcessOutput,
+    pub(crate) classification: Option<Classification>,
+    pub(crate) invoice: Option<Invoice>,
+    pub(crate) needs_ocr: Option<String>,
+    pub(crate) pages: u32,
+    pub(crate) excerpt: Vec<String>,
 }
 
 /// What a stage hands to the document's next stage when the same worker goes on with
@@ -182,12 +182,16 @@ impl Shared {
     }
 
     /// The tenant's settings with a history.
-    async fn tenant(&self, tenant_id: &str, history: MemoryHistory) -> Result<TenantContext> {
+    pub(crate) async fn tenant(
+        &self,
+        tenant_id: &str,
+        history: MemoryHistory,
+    ) -> Result<TenantContext> {
         let data = self.tenant_data(tenant_id).await?;
         crate::setup::tenant_context(&data.file, None, Arc::new(history))
     }
 
-    async fn vendor_history(&self, tenant_id: &str) -> Result<MemoryHistory> {
+    pub(crate) async fn vendor_history(&self, tenant_id: &str) -> Result<MemoryHistory> {
         Ok(MemoryHistory::new(
             self.tenant_data(tenant_id).await?.vendors.clone(),
         ))
@@ -379,7 +383,9 @@ impl Shared {
                     "the extract result holds no invoice".into(),
                 ));
             };
-            let checked = self.recheck(&doc, inv, Some(cls), carried_parsed).await?;
+            let checked = self
+                .check_invoice(&doc, inv, Some(cls), carried_parsed, true)
+                .await?;
             output.plugins.extend(checked.plugins.clone());
             output.timings_us.insert("fraud".into(), checked.elapsed_us);
             (
@@ -470,6 +476,20 @@ impl Shared {
         cls: Option<Classification>,
         parsed: Option<ParsedDocument>,
     ) -> Result<Checked, StageFailure> {
+        self.check_invoice(doc, inv, cls, parsed, false).await
+    }
+
+    /// The tenant's rule set (one snapshot: an activation meanwhile takes effect for
+    /// the next invoice) on one invoice, then the decision. With `shadow`, candidate
+    /// versions run beside the active ones and their agreement is recorded.
+    async fn check_invoice(
+        self: &Arc<Self>,
+        doc: &DocumentRow,
+        inv: Invoice,
+        cls: Option<Classification>,
+        parsed: Option<ParsedDocument>,
+        shadow: bool,
+    ) -> Result<Checked, StageFailure> {
         let tenant_id = doc.tenant_id.as_str();
         let cls = match cls {
             Some(c) => c,
@@ -481,6 +501,56 @@ impl Shared {
                     StageFailure::Permanent("the extract result holds no classification".into())
                 })?,
         };
+        let (tenant, info, parsed) = self.check_context(doc, &inv, parsed).await?;
+        let rules = self.rule_set(tenant_id, &tenant).await?;
+        let this = self.clone();
+        let document_id = doc.id.clone();
+        let tid = tenant_id.to_string();
+        let (checked, shadows) = tokio::task::spawn_blocking(move || {
+            let (checked, stats) =
+                this.pipeline
+                    .check_with(&tenant, &rules.active, &info, &parsed, &cls, &inv);
+            for s in &stats {
+                this.plugins.stats.record(&tid, s, false);
+            }
+            let shadows = if shadow && !rules.shadows.is_empty() {
+                let input = super::plugins::check_input(&tenant, &info, &parsed, &cls, &inv);
+                super::plugins::run_shadows(
+                    &this.pipeline,
+                    &tenant,
+                    &rules,
+                    &input,
+                    &checked.findings,
+                    &document_id,
+                    &this.plugins.stats,
+                    &tid,
+                )
+            } else {
+                Vec::new()
+            };
+            (checked, shadows)
+        })
+        .await
+        .map_err(|e| StageFailure::Transient(anyhow::anyhow!("check task: {e}")))?;
+        if !shadows.is_empty() {
+            // Observations only: a failure to record them must not fail the invoice.
+            if let Err(e) = self.db.record_shadow(tenant_id, &shadows).await {
+                tracing::warn!(document = %doc.id, error = %e, "cannot record shadow results");
+            }
+        }
+        Ok(checked)
+    }
+
+    /// What checking an invoice needs besides the rules: the tenant's settings with
+    /// its vendor master and its invoices received before this one, the document's
+    /// info, and its parsed view (handed over by the caller, else parsed again).
+    pub(crate) async fn check_context(
+        self: &Arc<Self>,
+        doc: &DocumentRow,
+        inv: &Invoice,
+        parsed: Option<ParsedDocument>,
+    ) -> Result<(TenantContext, DocumentInfo, ParsedDocument), StageFailure> {
+        let tenant_id = doc.tenant_id.as_str();
         // History: the vendor master plus this tenant's earlier related invoices.
         let history = self.vendor_history(tenant_id).await?;
         let vendor_id = history
@@ -521,32 +591,27 @@ impl Shared {
             }
         }
         let tenant = self.tenant(tenant_id, history).await?;
-        // The parsed view: handed over by the caller, else parsed again.
-        let bytes = match &parsed {
-            Some(_) => Vec::new(),
-            None => self
-                .blob
-                .get(&doc.blob_key)
-                .await
-                .with_context(|| format!("cannot read {} from storage", doc.blob_key))?,
-        };
         let info = info_of(doc);
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || -> Result<_, String> {
-            if let Some(parsed) = parsed {
-                return Ok(this.pipeline.check(&tenant, &info, &parsed, &cls, &inv));
+        let (tenant, parsed) = match parsed {
+            Some(p) => (tenant, p),
+            None => {
+                let bytes = self
+                    .blob
+                    .get(&doc.blob_key)
+                    .await
+                    .with_context(|| format!("cannot read {} from storage", doc.blob_key))?;
+                let this = self.clone();
+                let i2 = info.clone();
+                let (parsed, tenant) = tokio::task::spawn_blocking(move || {
+                    (this.pipeline.parse(&tenant, &i2, bytes), tenant)
+                })
+                .await
+                .map_err(|e| StageFailure::Transient(anyhow::anyhow!("parse task: {e}")))?;
+                let parsed = parsed.map_err(|e| StageFailure::Permanent(format!("parse: {e}")))?;
+                (tenant, parsed.value)
             }
-            let parsed = this
-                .pipeline
-                .parse(&tenant, &info, bytes)
-                .map_err(|e| format!("parse: {e}"))?;
-            Ok(this
-                .pipeline
-                .check(&tenant, &info, &parsed.value, &cls, &inv))
-        })
-        .await
-        .map_err(|e| StageFailure::Transient(anyhow::anyhow!("check task: {e}")))?
-        .map_err(StageFailure::Permanent)
+        };
+        Ok((tenant, info, parsed))
     }
 
     async fn report(

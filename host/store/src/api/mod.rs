@@ -11,5 +11,5 @@ pub mod export;
 pub mod fields;
 pub mod invoices;
 pub mod settings;
-mod sql;
+pub(crate) mod sql;
 pub mod vendors_admin;
