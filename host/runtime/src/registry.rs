@@ -153,7 +153,26 @@ impl Runtime {
                 "the file does not start with the WebAssembly magic bytes `\\0asm`".into()
             }));
         }
-        let component = self.compile(bytes)?;
+        // Compiled once: kept (in memory and in the on-disk cache) for the `load` that
+        // usually follows an accepted inspection.
+        let digest = sha256_hex(bytes);
+        let cached = self
+            .components
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&digest)
+            .cloned();
+        let component = match cached {
+            Some(c) => c,
+            None => {
+                let c = self.compile_cached(&digest, bytes)?;
+                self.components
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(digest, c.clone());
+                c
+            }
+        };
         Ok(self.describe(&component, bytes, grants))
     }
 
@@ -334,7 +353,11 @@ fn write_atomically(dir: &Path, path: &Path, component: &Component) -> Result<()
     };
     std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
     let bytes = component.serialize().map_err(|e| err(e.to_string()))?;
-    let tmp = dir.join(format!(".{}.tmp", std::process::id()));
+    // One temporary file per writer: threads of one process may compile the same
+    // component at once, and each renames its own file into place.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{}-{seq}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(|e| err(e.to_string()))?;
     std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
 }

@@ -205,6 +205,8 @@ pub fn validate_label(label: &str) -> Result<()> {
     Ok(())
 }
 
+/// The version that was active before `$3` was last activated.
+const PREVIOUS_ACTIVE: &str = "SELECT previous_version_id FROM plugin_events WHERE tenant_id = $1 AND plugin_name = $2 AND action IN ('activated', 'rolled-back') AND version_id = $3 ORDER BY at DESC, id DESC LIMIT 1";
 const PLUGIN_COLUMNS: &str = "p.name, p.builtin, p.world, p.description, p.state, p.active_version, p.shadow_version, p.settings, p.revision, p.created_at, p.updated_at";
 const VERSION_COLUMNS: &str = "id, plugin_name, label, description, digest, size, world, rules, imports, needs_history, uploaded_by, uploaded_at";
 
@@ -412,7 +414,9 @@ impl Db {
                     .await?;
             }
             None => {
-                sqlx::query("INSERT INTO tenant_plugins (tenant_id, name, builtin, world, description, state, settings, revision, created_at, updated_at) VALUES ($1, $2, 0, $3, $4, 'inactive', $5, 1, $6, $6)")
+                // ON CONFLICT: a concurrent first upload of the same name created it
+                // meanwhile; its world is compared below.
+                sqlx::query("INSERT INTO tenant_plugins (tenant_id, name, builtin, world, description, state, settings, revision, created_at, updated_at) VALUES ($1, $2, 0, $3, $4, 'inactive', $5, 1, $6, $6) ON CONFLICT (tenant_id, name) DO NOTHING")
                     .bind(tenant_id)
                     .bind(&v.plugin_name)
                     .bind(&v.world)
@@ -421,6 +425,23 @@ impl Db {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
+            }
+        }
+        if existing.is_none() {
+            let row = sqlx::query(&format!(
+                "SELECT {PLUGIN_COLUMNS} FROM tenant_plugins p WHERE p.tenant_id = $1 AND p.name = $2{}",
+                lock_rows(self.backend, "p")
+            ))
+            .bind(tenant_id)
+            .bind(&v.plugin_name)
+            .fetch_one(&mut *tx)
+            .await?;
+            let p = plugin_row(&row)?;
+            if p.world != v.world {
+                return Err(StoreError::Invalid(format!(
+                    "plugin `{}` is a {} plugin; this component implements the {} world (upload it under another name)",
+                    v.plugin_name, p.world, v.world
+                )));
             }
         }
         let same = sqlx::query(&format!(
@@ -587,7 +608,7 @@ impl Db {
                     )));
                 };
                 // The version that was active before the current one was activated.
-                let before: Option<(Option<String>,)> = sqlx::query_as("SELECT previous_version_id FROM plugin_events WHERE tenant_id = $1 AND plugin_name = $2 AND action IN ('activated', 'rolled-back') AND version_id = $3 ORDER BY at DESC, id DESC LIMIT 1")
+                let before: Option<(Option<String>,)> = sqlx::query_as(PREVIOUS_ACTIVE)
                     .bind(tenant_id)
                     .bind(name)
                     .bind(&current)
@@ -653,6 +674,24 @@ impl Db {
         let row = self.locked_plugin(&mut tx, tenant_id, name).await?;
         tx.commit().await?;
         Ok(row)
+    }
+
+    /// The version a rollback without a named version goes back to: the one active
+    /// before the current one was activated.
+    pub async fn rollback_target(&self, tenant_id: &str, name: &str) -> Result<Option<String>> {
+        let Some(p) = self.plugin(tenant_id, name).await? else {
+            return Ok(None);
+        };
+        let Some(current) = p.active_version else {
+            return Ok(None);
+        };
+        let before: Option<(Option<String>,)> = sqlx::query_as(PREVIOUS_ACTIVE)
+            .bind(tenant_id)
+            .bind(name)
+            .bind(&current)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(before.and_then(|(v,)| v))
     }
 
     /// Replace a plugin's settings (validated by the caller).

@@ -69,7 +69,8 @@ impl PluginBody {
             active_version: None,
             shadow_version: None,
             settings: PluginSettings::default(),
-            revision: 0,
+            // The revision its row gets when first changed, so that this ETag works.
+            revision: 1,
             updated_at: 0,
         }
     }
@@ -345,11 +346,7 @@ pub async fn get(
     let plugin = plugin_or_404(&state, &caller.tenant_id, &name).await?;
     let db = &state.shared.db;
     let versions = db.plugin_versions(&caller.tenant_id, &name).await?;
-    let history = if plugin.revision > 0 {
-        db.plugin_events(&caller.tenant_id, &name).await?
-    } else {
-        vec![]
-    };
+    let history = db.plugin_events(&caller.tenant_id, &name).await?;
     let revision = plugin.revision;
     Ok(with_etag(
         revision,
@@ -617,6 +614,33 @@ pub async fn put_settings(
             }),
         ));
     }
+    if !settings.grants.history && !plugin.builtin {
+        // A version that runs keeps the capabilities it imports.
+        let running = [
+            plugin
+                .active_version
+                .as_ref()
+                .filter(|_| plugin.state == "active"),
+            plugin.shadow_version.as_ref(),
+        ];
+        for v in running.into_iter().flatten() {
+            if let Some(ver) = state
+                .shared
+                .db
+                .plugin_version(&caller.tenant_id, &name, v)
+                .await?
+                && ver.needs_history
+            {
+                return Err(invalid(
+                    "grants.history",
+                    format!(
+                        "version {} imports the tenant history and runs (active or shadowing); activate or shadow another version, or disable the plugin, before taking the grant away",
+                        ver.label
+                    ),
+                ));
+            }
+        }
+    }
     if plugin.builtin && settings.grants != GrantSettings::default() {
         return Err(invalid(
             "grants",
@@ -654,6 +678,14 @@ async fn change(
         PointerChange::Activate(v)
         | PointerChange::Shadow(Some(v))
         | PointerChange::Rollback(Some(v)) => Some(v.clone()),
+        // The version a rollback goes back to is checked like a named one.
+        PointerChange::Rollback(None) if !plugin.builtin => {
+            state
+                .shared
+                .db
+                .rollback_target(&caller.tenant_id, &name)
+                .await?
+        }
         _ => None,
     };
     if let Some(v) = target.filter(|_| !plugin.builtin) {
@@ -984,7 +1016,10 @@ async fn fail_stale(state: &ApiState) -> Result<(), ApiError> {
     path = "/v1/plugins/{name}/backtests",
     tag = "plugins",
     params(("name" = String, Path, description = "Plugin name")),
-    responses((status = 200, description = "The plugin's latest 100 back-tests, newest first, without reports", body = Vec<BacktestBody>))
+    responses(
+        (status = 200, description = "The plugin's latest 100 back-tests, newest first, without reports", body = Vec<BacktestBody>),
+        (status = 404, description = "No such plugin", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn list_backtests(
     State(state): State<ApiState>,
@@ -993,6 +1028,7 @@ pub async fn list_backtests(
 ) -> Result<Json<Vec<BacktestBody>>, ApiError> {
     caller.require(Role::Admin)?;
     let name = checked_name(&name)?;
+    plugin_or_404(&state, &caller.tenant_id, &name).await?;
     fail_stale(&state).await?;
     let rows = state.shared.db.backtests(&caller.tenant_id, &name).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
