@@ -24,9 +24,8 @@ pub use engine::{CallError, CallStats, Called, EngineOptions, Runtime, TrapKind}
 pub use history::{History, MemoryHistory};
 pub use limits::{Limits, RuleLimits};
 pub use pipeline::{
-    Checked, DocumentInput, FailurePolicy, Pipeline, PipelineOptions, Prepared, Processed,
-    RuleRun, RuleStat, StagePlugins,
-    TenantContext,
+    Checked, DocumentInput, FailurePolicy, Pipeline, PipelineOptions, Prepared, Processed, RuleRun,
+    RuleStat, StagePlugins, TenantContext,
 };
 pub use registry::{ComponentReport, Grants, Plugin, World};
 

@@ -165,23 +165,29 @@ mod tests {
     fn limits_above_the_servers_maximum_are_named() {
         let max = RuleLimits::default();
         assert!(RuleLimits::default().check_within(&max).is_ok());
-        let mut l = RuleLimits::default();
-        l.deadline_ms = 5000;
+        let l = RuleLimits {
+            deadline_ms: 5000,
+            ..RuleLimits::default()
+        };
         let e = l.check_within(&max).unwrap_err();
         assert!(
             e.contains("limits.deadline_ms = 5000") && e.contains("1000"),
             "{e}"
         );
-        let mut l = RuleLimits::default();
-        l.memory_mib = 0;
+        let l = RuleLimits {
+            memory_mib: 0,
+            ..RuleLimits::default()
+        };
         assert!(
             l.check_within(&max)
                 .unwrap_err()
                 .contains("memory_mib must be greater than 0")
         );
-        let mut l = RuleLimits::default();
-        l.fuel_ceiling = 100;
-        l.fuel_base = 200;
+        let l = RuleLimits {
+            fuel_ceiling: 100,
+            fuel_base: 200,
+            ..RuleLimits::default()
+        };
         assert!(
             l.check_within(&max)
                 .unwrap_err()

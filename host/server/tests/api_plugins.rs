@@ -741,7 +741,11 @@ async fn refusals_story(backend: Backend, name: &str) {
     let po = component("po_required.wasm");
     let hostile = component("hostile.wasm");
     let parser = component("parse.wasm");
-    let largest = hostile.len().max(po.len()).max(parser.len());
+    let largest = hostile
+        .len()
+        .max(po.len())
+        .max(parser.len())
+        .max(component("sockets_rule.wasm").len());
     let limit = (largest + 4096).to_string();
     let (api, tenant) = local(
         backend,
@@ -795,6 +799,29 @@ async fn refusals_story(backend: Backend, name: &str) {
     let p = a.problem(422);
     assert!(detail_str(&p).contains("refused"), "{p}");
     assert!(detail_str(&p).contains("compile"), "{p}");
+    // An import Papyr never grants (std::net makes it import wasi:sockets).
+    let p = refused(
+        c.upload_component(
+            "p",
+            "1",
+            &component("sockets_rule.wasm"),
+            "application/wasm",
+        )
+        .await,
+        422,
+        &["wasi:sockets/tcp@", "never grants"],
+    );
+    assert!(
+        p["errors"].as_array().unwrap().len() >= 2,
+        "one error per import: {p}"
+    );
+    // `rules()` declares nothing: it could never report a finding.
+    refused(
+        c.upload_component("p", "1", &component("no_rules.wasm"), "application/wasm")
+            .await,
+        422,
+        &["`rules()` declares no rule"],
+    );
     // Over the size limit.
     let big = with_custom_section(&po, "padding", &vec![0u8; largest]);
     // The server may answer before it read the body and close the connection, which

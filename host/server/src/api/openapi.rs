@@ -86,7 +86,14 @@ pub fn operations(limits: BodyLimits) -> OpenApiRouter<ApiState> {
         .routes(routes!(plugins::activate).map(json))
         .routes(routes!(plugins::rollback).map(json))
         .routes(routes!(plugins::disable).map(json))
-        .routes(routes!(plugins::start_shadow, plugins::stop_shadow, plugins::shadow_report).map(json))
+        .routes(
+            routes!(
+                plugins::start_shadow,
+                plugins::stop_shadow,
+                plugins::shadow_report
+            )
+            .map(json),
+        )
         .routes(routes!(plugins::start_backtest, plugins::list_backtests).map(json))
         .routes(routes!(plugins::get_backtest).map(json))
         .routes(routes!(plugins::stats).map(json))
@@ -195,6 +202,7 @@ mod tests {
         BodyLimits {
             json: 1024,
             upload: 4096,
+            component: 1 << 20,
         }
     }
 

@@ -1,5 +1,6 @@
 //! `papyr plugin check`: which world a component implements, what it imports, and
-//! why it would be refused.
+//! why it would be refused. `plugin new` and `plugin test` are in [`super::plugin_dev`].
+use crate::cli::plugin_dev;
 use crate::setup;
 use anyhow::{Context, Result};
 use papyr_runtime::Grants;
@@ -21,6 +22,17 @@ pub enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write a new Rust fraud-rule project `<DIR>/<NAME>/` from the template; it
+    /// builds its component with `cargo build --release`.
+    New(plugin_dev::NewArgs),
+    /// Run a fraud-rule component on documents with the production limits: the
+    /// built-in parse, classify and extract stages, then the rule on every invoice.
+    /// Exit code 0: the rule ran on every invoice; 1: it failed on some; 2: bad usage.
+    Test(plugin_dev::TestArgs),
+    /// The lifecycle on a running server (upload, settings, backtest, shadow,
+    /// activate, rollback, disable, list, show, stats).
+    #[command(flatten)]
+    Remote(super::plugin_remote::RemoteCommand),
 }
 
 /// Print to stdout; a closed pipe (`| head`) ends the output quietly.
@@ -37,6 +49,9 @@ macro_rules! out {
 
 pub fn run(cmd: PluginCommand) -> Result<ExitCode> {
     match cmd {
+        PluginCommand::New(args) => plugin_dev::new(args),
+        PluginCommand::Test(args) => plugin_dev::test(args),
+        PluginCommand::Remote(cmd) => super::plugin_remote::run(cmd),
         PluginCommand::Check {
             component,
             grant_history,

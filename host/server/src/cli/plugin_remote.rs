@@ -3,6 +3,7 @@
 //! API (`/v1/plugins`, docs/plugins.md). The server is `--server` or `$PAPYR_SERVER`
 //! (default `http://127.0.0.1:8080`); credentials are `--token` or `$PAPYR_TOKEN`
 //! (an API key `papyr_…` or an OpenID Connect access token; none in local mode).
+//! Exit codes: 0 done, 1 refused by the server or unreachable, 2 bad usage.
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -214,12 +215,20 @@ fn plugin_line(p: &Value) -> String {
     )
 }
 
+/// Exit code 0: done; 1: the server refused or could not be reached (the reason is
+/// printed); 2: bad usage (clap's own).
 pub fn run(cmd: RemoteCommand) -> Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
-    rt.block_on(run_async(cmd))
+    match rt.block_on(run_async(cmd)) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 async fn run_async(cmd: RemoteCommand) -> Result<ExitCode> {

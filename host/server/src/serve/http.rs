@@ -63,12 +63,9 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
         && tokio::time::timeout(Duration::from_secs(2), shared.blob.health())
             .await
             .is_ok_and(|r| r.is_ok());
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        {
-            let mut text = shared.metrics.render(queue.as_deref(), ready);
-            shared.plugins.stats.render(&mut text);
-            text
-        },
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], {
+        let mut text = shared.metrics.render(queue.as_deref(), ready);
+        shared.plugins.stats.render(&mut text);
+        text
+    })
 }

@@ -6,10 +6,10 @@
 #[path = "../api/mod.rs"]
 pub mod api;
 pub mod config;
-pub mod plugins;
 mod http;
 mod intake;
 mod metrics;
+pub mod plugins;
 mod samples;
 mod stages;
 mod worker;

@@ -248,15 +248,15 @@ fn finding_json(f: &FindingOut) -> serde_json::Value {
 /// findings against those of the active version of the same plugin (none when the
 /// plugin has no active version). Nothing here changes the invoice.
 pub(crate) fn run_shadows(
-    pipeline: &papyr_runtime::Pipeline,
+    shared: &Shared,
     tenant: &papyr_runtime::TenantContext,
     set: &RuleSet,
     input: &CheckInput,
     active_findings: &[FindingOut],
     document_id: &str,
-    stats: &PluginStats,
     tenant_id: &str,
 ) -> Vec<ShadowResult> {
+    let (pipeline, stats) = (&shared.pipeline, &shared.plugins.stats);
     let mut out = Vec::new();
     for s in &set.shadows {
         let (found, st) = pipeline.run_rules(tenant, std::slice::from_ref(&s.run), input);

@@ -516,13 +516,12 @@ impl Shared {
             let shadows = if shadow && !rules.shadows.is_empty() {
                 let input = super::plugins::check_input(&tenant, &info, &parsed, &cls, &inv);
                 super::plugins::run_shadows(
-                    &this.pipeline,
+                    &this,
                     &tenant,
                     &rules,
                     &input,
                     &checked.findings,
                     &document_id,
-                    &this.plugins.stats,
                     &tid,
                 )
             } else {
