@@ -19,6 +19,9 @@ const PLUGIN_PACKAGES: &[&str] = &[
     "report",
     "po-required",
     "hostile",
+    "no-rules",
+    "sockets-rule",
+    "big-rule",
 ];
 
 fn root() -> PathBuf {

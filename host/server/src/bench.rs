@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// `runtime`, `accuracy`, `serve`, `api` or `all`.
+    /// `runtime`, `accuracy`, `serve`, `api`, `plugins` or `all`.
     #[arg(default_value = "all")]
     pub what: String,
     /// Documents in the generated accuracy set (plus a quarter as much holdout and
@@ -63,13 +63,17 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         "accuracy" => accuracy(&args, &tmp)?,
         "serve" => serve_bench(&args, &tmp)?,
         "api" => crate::bench_api::api_bench(&args, &tmp)?,
+        "plugins" => crate::bench_plugins::plugins_bench(&args, &tmp)?,
         "all" => {
             runtime(&args, &tmp)?;
             accuracy(&args, &tmp)?;
             serve_bench(&args, &tmp)?;
             crate::bench_api::api_bench(&args, &tmp)?;
+            crate::bench_plugins::plugins_bench(&args, &tmp)?;
         }
-        other => bail!("unknown benchmark `{other}`: use runtime, accuracy, serve, api or all"),
+        other => {
+            bail!("unknown benchmark `{other}`: use runtime, accuracy, serve, api, plugins or all")
+        }
     }
     if args.work_dir.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);

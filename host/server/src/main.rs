@@ -3,6 +3,7 @@
 //! `papyr plugin check` inspects a component, `papyr bench` measures the runtime.
 mod bench;
 mod bench_api;
+mod bench_plugins;
 mod cli;
 mod serve;
 mod setup;
