@@ -155,24 +155,7 @@ impl Runtime {
         }
         // Compiled once: kept (in memory and in the on-disk cache) for the `load` that
         // usually follows an accepted inspection.
-        let digest = sha256_hex(bytes);
-        let cached = self
-            .components
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&digest)
-            .cloned();
-        let component = match cached {
-            Some(c) => c,
-            None => {
-                let c = self.compile_cached(&digest, bytes)?;
-                self.components
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(digest, c.clone());
-                c
-            }
-        };
+        let component = self.compiled(&sha256_hex(bytes), bytes)?;
         Ok(self.describe(&component, bytes, grants))
     }
 
@@ -252,26 +235,10 @@ impl Runtime {
     /// Validate, compile (or load from the cache) and prepare a component.
     pub fn load(&self, name: &str, bytes: &[u8], grants: Grants) -> Result<Plugin, Error> {
         let digest = sha256_hex(bytes);
-        let cached = self
-            .components
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&digest)
-            .cloned();
-        let component = match cached {
-            Some(c) => c,
-            None => {
-                if !wasmparser_is_component(bytes) {
-                    self.inspect(bytes, grants)?; // produces the precise error
-                }
-                let c = self.compile_cached(&digest, bytes)?;
-                self.components
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(digest.clone(), c.clone());
-                c
-            }
-        };
+        if !wasmparser_is_component(bytes) {
+            self.inspect(bytes, grants)?; // produces the precise error
+        }
+        let component = self.compiled(&digest, bytes)?;
         let (report, world) = self.describe(&component, bytes, grants);
         if !report.problems.is_empty() {
             return Err(Error::Refused(report.problems.join("; ")));
@@ -309,6 +276,26 @@ impl Runtime {
             grants,
             pre,
         })
+    }
+
+    /// The compiled component of `digest`: from memory, else from the disk cache or
+    /// compiled (and then kept in both).
+    fn compiled(&self, digest: &str, bytes: &[u8]) -> Result<Component, Error> {
+        let cached = self
+            .components
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(digest)
+            .cloned();
+        if let Some(c) = cached {
+            return Ok(c);
+        }
+        let c = self.compile_cached(digest, bytes)?;
+        self.components
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(digest.to_string(), c.clone());
+        Ok(c)
     }
 
     fn compile(&self, bytes: &[u8]) -> Result<Component, Error> {
