@@ -608,13 +608,7 @@ impl Pipeline {
         inv: &Invoice,
     ) -> (Checked, Vec<RuleStat>) {
         let started = Instant::now();
-        let input = CheckInput {
-            document: info.clone(),
-            parsed: parsed.clone(),
-            classification: cls.clone(),
-            invoice: inv.clone(),
-            today: tenant.today,
-        };
+        let input = check_input(tenant, info, parsed, cls, inv);
         let (findings, stats) = self.run_rules(tenant, rules, &input);
         let plugins = rules
             .iter()
@@ -818,6 +812,23 @@ impl Pipeline {
         self.runtime
             .render(r, tenant.caps(r), &self.options.stage_limits, &input)
             .map(|c| c.value)
+    }
+}
+
+/// What every fraud-rule component of a check receives.
+pub fn check_input(
+    tenant: &TenantContext,
+    info: &DocumentInfo,
+    parsed: &ParsedDocument,
+    cls: &Classification,
+    inv: &Invoice,
+) -> CheckInput {
+    CheckInput {
+        document: info.clone(),
+        parsed: parsed.clone(),
+        classification: cls.clone(),
+        invoice: inv.clone(),
+        today: tenant.today,
     }
 }
 

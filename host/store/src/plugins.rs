@@ -7,6 +7,7 @@
 //! A built-in component the tenant configures (`fraud`) has a row too, created on
 //! its first change, with no versions: active means enabled.
 use crate::api::access::{Actor, is_unique_violation, new_id};
+use crate::api::settings::is_slug;
 use crate::api::sql::lock_rows;
 use crate::documents::insert_audit;
 use crate::{Db, Result, StoreError, now_ms};
@@ -126,6 +127,9 @@ pub struct BacktestRow {
     pub error: Option<String>,
     pub created_by: String,
     pub created_at: i64,
+    /// Moved on while it runs; a running back-test whose heartbeat stopped lost its
+    /// server.
+    pub heartbeat_at: i64,
     pub finished_at: Option<i64>,
 }
 
@@ -175,14 +179,7 @@ pub struct Deployed {
 
 /// Plugin names go into URLs and metric labels.
 pub fn validate_plugin_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && name.as_bytes()[0].is_ascii_lowercase()
-        && !name.ends_with('-');
-    if !ok {
+    if !(is_slug(name) && name.as_bytes()[0].is_ascii_lowercase()) {
         return Err(StoreError::Invalid(format!(
             "plugin name `{name}`: use 1 to 63 lower-case letters, digits and inner hyphens, starting with a letter"
         )));
@@ -263,6 +260,7 @@ fn backtest_row(r: &sqlx::any::AnyRow) -> Result<BacktestRow> {
         error: r.try_get("error")?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
+        heartbeat_at: r.try_get("heartbeat_at")?,
         finished_at: r.try_get("finished_at")?,
     })
 }
@@ -566,21 +564,12 @@ impl Db {
                 current_version: p.revision,
             });
         }
+        // Versions never change once stored: read outside the transaction.
         let version = |v: &str| {
             let v = v.to_string();
-            let name = name.to_string();
             async move {
-                let row = sqlx::query(&format!(
-                    "SELECT {VERSION_COLUMNS} FROM plugin_versions WHERE tenant_id = $1 AND plugin_name = $2 AND (id = $3 OR label = $3)"
-                ))
-                .bind(tenant_id)
-                .bind(&name)
-                .bind(&v)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.as_ref()
-                    .map(|r| version_row(r, ""))
-                    .transpose()?
+                self.plugin_version(tenant_id, name, &v)
+                    .await?
                     .ok_or_else(|| StoreError::NotFound(format!("version {v} of plugin {name}")))
             }
         };
@@ -816,6 +805,7 @@ impl Db {
             error: None,
             created_by: actor.audit_name(),
             created_at: now_ms(),
+            heartbeat_at: now_ms(),
             finished_at: None,
         };
         let mut tx = self.begin_write().await?;
@@ -900,7 +890,7 @@ impl Db {
         name: &str,
         id: &str,
     ) -> Result<Option<BacktestRow>> {
-        let row = sqlx::query("SELECT id, plugin_name, version_id, last_n, status, done, total, report, error, created_by, created_at, finished_at FROM plugin_backtests WHERE tenant_id = $1 AND plugin_name = $2 AND id = $3")
+        let row = sqlx::query("SELECT id, plugin_name, version_id, last_n, status, done, total, report, error, created_by, created_at, heartbeat_at, finished_at FROM plugin_backtests WHERE tenant_id = $1 AND plugin_name = $2 AND id = $3")
             .bind(tenant_id)
             .bind(name)
             .bind(id)
@@ -911,7 +901,7 @@ impl Db {
 
     /// A plugin's back-tests, newest first, without their reports.
     pub async fn backtests(&self, tenant_id: &str, name: &str) -> Result<Vec<BacktestRow>> {
-        let rows = sqlx::query("SELECT id, plugin_name, version_id, last_n, status, done, total, NULL AS report, error, created_by, created_at, finished_at FROM plugin_backtests WHERE tenant_id = $1 AND plugin_name = $2 ORDER BY created_at DESC, id DESC LIMIT 100")
+        let rows = sqlx::query("SELECT id, plugin_name, version_id, last_n, status, done, total, NULL AS report, error, created_by, created_at, heartbeat_at, finished_at FROM plugin_backtests WHERE tenant_id = $1 AND plugin_name = $2 ORDER BY created_at DESC, id DESC LIMIT 100")
             .bind(tenant_id)
             .bind(name)
             .fetch_all(&self.pool)

@@ -6,6 +6,7 @@ use super::ApiState;
 use super::auth::{Caller, RequireRole};
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ApiJson, ApiPath, ApiQuery, parse_json};
+use super::settings::with_etag;
 use super::users::acting_as;
 use crate::serve::plugins::{GrantSettings, PluginSettings, VersionStatsView, blob_key};
 use axum::Json;
@@ -259,13 +260,6 @@ impl From<ShadowSummary> for ShadowBody {
 fn checked_name(name: &str) -> Result<String, ApiError> {
     validate_plugin_name(name).map_err(|_| ApiError::not_found(format!("plugin {name}")))?;
     Ok(name.to_string())
-}
-
-fn with_etag(revision: i64, mut res: Response) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{revision}\"")) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    res
 }
 
 /// The revision an optional `If-Match` names.
@@ -1002,13 +996,18 @@ pub async fn start_backtest(
 /// this long lost its server.
 const BACKTEST_SILENCE_MS: i64 = 10 * 60 * 1000;
 
-async fn fail_stale(state: &ApiState) -> Result<(), ApiError> {
-    state
-        .shared
-        .db
-        .fail_stale_backtests(papyr_store::now_ms() - BACKTEST_SILENCE_MS)
-        .await?;
-    Ok(())
+/// Mark back-tests whose heartbeat stopped as failed, only when `rows` (just read)
+/// hold one: a read that finds none writes nothing. Returns whether it wrote.
+async fn fail_stale(state: &ApiState, rows: &[&BacktestRow]) -> Result<bool, ApiError> {
+    let cutoff = papyr_store::now_ms() - BACKTEST_SILENCE_MS;
+    if !rows
+        .iter()
+        .any(|r| r.status == "running" && r.heartbeat_at < cutoff)
+    {
+        return Ok(false);
+    }
+    state.shared.db.fail_stale_backtests(cutoff).await?;
+    Ok(true)
 }
 
 #[utoipa::path(
@@ -1029,8 +1028,11 @@ pub async fn list_backtests(
     caller.require(Role::Admin)?;
     let name = checked_name(&name)?;
     plugin_or_404(&state, &caller.tenant_id, &name).await?;
-    fail_stale(&state).await?;
-    let rows = state.shared.db.backtests(&caller.tenant_id, &name).await?;
+    let db = &state.shared.db;
+    let mut rows = db.backtests(&caller.tenant_id, &name).await?;
+    if fail_stale(&state, &rows.iter().collect::<Vec<_>>()).await? {
+        rows = db.backtests(&caller.tenant_id, &name).await?;
+    }
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -1051,13 +1053,16 @@ pub async fn get_backtest(
 ) -> Result<Json<BacktestBody>, ApiError> {
     caller.require(Role::Admin)?;
     let name = checked_name(&name)?;
-    fail_stale(&state).await?;
-    let row = state
-        .shared
-        .db
-        .backtest(&caller.tenant_id, &name, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("back-test {id}")))?;
+    let db = &state.shared.db;
+    let read = || async {
+        db.backtest(&caller.tenant_id, &name, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("back-test {id}")))
+    };
+    let mut row = read().await?;
+    if fail_stale(&state, &[&row]).await? {
+        row = read().await?;
+    }
     Ok(Json(row.into()))
 }
 

@@ -11,7 +11,7 @@ use super::extract::{ApiJson, parse_json};
 use super::users::acting_as;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use papyr_auth::Role;
 use papyr_domain::TenantFile;
@@ -85,13 +85,10 @@ pub struct VendorPolicyDoc {
     iban_requires_confirmation: Option<bool>,
 }
 
-fn etag(version: i64) -> HeaderValue {
-    // Digits and quotes only: always a valid header value.
-    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
-}
-
-fn with_etag(version: i64, mut res: Response) -> Response {
-    res.headers_mut().insert(header::ETAG, etag(version));
+/// `res` with `ETag: "<version>"`.
+pub(super) fn with_etag(version: i64, mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::ETAG, super::invoices::etag(version));
     res
 }
 
@@ -219,6 +216,7 @@ pub async fn put(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn h(v: &str) -> HeaderMap {
         let mut m = HeaderMap::new();

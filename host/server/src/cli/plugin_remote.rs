@@ -200,6 +200,12 @@ fn say(text: &str) -> Result<()> {
     }
 }
 
+/// The first 12 hex digits of a sha256, as the server's logs show it.
+fn short_digest(v: &Value) -> &str {
+    let d = v.as_str().unwrap_or("");
+    d.get(..12).unwrap_or(d)
+}
+
 fn plugin_line(p: &Value) -> String {
     format!(
         "{:<24} {:<9} active {:<28} shadow {:<28} {}",
@@ -268,8 +274,7 @@ async fn run_async(cmd: RemoteCommand) -> Result<ExitCode> {
                     ver["label"].as_str().unwrap_or(""),
                     ver["id"].as_str().unwrap_or(""),
                     ver["size"],
-                    &ver["digest"].as_str().unwrap_or("")
-                        [..12.min(ver["digest"].as_str().unwrap_or("").len())],
+                    short_digest(&ver["digest"]),
                     ver["rules"]
                         .as_array()
                         .map(|r| r
@@ -318,8 +323,7 @@ async fn run_async(cmd: RemoteCommand) -> Result<ExitCode> {
                         ver["label"].as_str().unwrap_or(""),
                         ver["id"].as_str().unwrap_or(""),
                         ver["size"],
-                        &ver["digest"].as_str().unwrap_or("")
-                            [..12.min(ver["digest"].as_str().unwrap_or("").len())],
+                        short_digest(&ver["digest"]),
                         ver["description"].as_str().unwrap_or("")
                     ))?;
                 }

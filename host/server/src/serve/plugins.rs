@@ -6,7 +6,7 @@ use super::Shared;
 use super::stages::{Extracted, StageFailure};
 use anyhow::{Context, Result, anyhow};
 use papyr_domain::model::FindingOut;
-use papyr_runtime::bindings::types::{CheckInput, Classification, DocumentInfo, Invoice};
+use papyr_runtime::bindings::types::CheckInput;
 use papyr_runtime::{FailurePolicy, Grants, Plugin, RuleLimits, RuleRun, RuleStat};
 use papyr_store::plugins::{Deployed, PluginVersionRow, ShadowResult};
 use serde::{Deserialize, Serialize};
@@ -385,11 +385,7 @@ impl PluginStats {
             .map(|(k, v)| {
                 let mut r = v.recent_us.clone();
                 r.sort_unstable();
-                let pct = |p: f64| {
-                    r.get(((r.len() as f64 * p).ceil() as usize).saturating_sub(1))
-                        .copied()
-                        .unwrap_or(0)
-                };
+                let pct = |p| percentile(&r, p);
                 VersionStatsView {
                     plugin: k.1.clone(),
                     version: k.2.clone(),
@@ -495,15 +491,18 @@ fn esc(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// The `p` quantile (0..=1, nearest rank) of sorted samples; 0 for none.
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    sorted
+        .get(((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(0)
+}
+
 /// Percentile summary of a list of samples.
 fn summary(mut v: Vec<u64>) -> serde_json::Value {
     v.sort_unstable();
-    let pct = |p: f64| {
-        v.get(((v.len() as f64 * p).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or(0)
-    };
-    json!({ "median": pct(0.5), "p95": pct(0.95), "max": v.last().copied().unwrap_or(0) })
+    json!({ "median": percentile(&v, 0.5), "p95": percentile(&v, 0.95), "max": v.last().copied().unwrap_or(0) })
 }
 
 #[derive(Default)]
@@ -708,21 +707,4 @@ fn multiset_minus(a: &[FindingOut], b: &[FindingOut]) -> Vec<serde_json::Value> 
         }
     }
     out
-}
-
-/// The CheckInput of an invoice, as the check stage builds it.
-pub(crate) fn check_input(
-    tenant: &papyr_runtime::TenantContext,
-    info: &DocumentInfo,
-    parsed: &papyr_runtime::bindings::types::ParsedDocument,
-    cls: &Classification,
-    inv: &Invoice,
-) -> CheckInput {
-    CheckInput {
-        document: info.clone(),
-        parsed: parsed.clone(),
-        classification: cls.clone(),
-        invoice: inv.clone(),
-        today: tenant.today,
-    }
 }

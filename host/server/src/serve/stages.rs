@@ -514,7 +514,8 @@ impl Shared {
                 this.plugins.stats.record(&tid, s, false);
             }
             let shadows = if shadow && !rules.shadows.is_empty() {
-                let input = super::plugins::check_input(&tenant, &info, &parsed, &cls, &inv);
+                let input =
+                    papyr_runtime::pipeline::check_input(&tenant, &info, &parsed, &cls, &inv);
                 super::plugins::run_shadows(
                     &this,
                     &tenant,

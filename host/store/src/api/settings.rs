@@ -34,16 +34,20 @@ fn tenant_row(r: &sqlx::any::AnyRow) -> Result<TenantRow> {
     })
 }
 
+/// 1 to 63 lower-case letters, digits and inner hyphens: fit for URLs, ids and
+/// metric labels (tenant slugs, plugin names).
+pub(crate) fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
 /// A slug goes into URLs and ids: lower-case letters, digits and inner hyphens.
 pub fn validate_slug(slug: &str) -> Result<()> {
-    let ok = !slug.is_empty()
-        && slug.len() <= 63
-        && slug
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-');
-    if ok {
+    if is_slug(slug) {
         Ok(())
     } else {
         Err(StoreError::Invalid(format!(
